@@ -1,0 +1,1 @@
+"""The interfaces: command line (and, later, the HTTP service)."""

@@ -1,0 +1,1 @@
+"""Benchmark runners that print figures."""

@@ -1,0 +1,1 @@
+"""The PKS stages: care need -> production need -> capacity need -> balance."""

@@ -1,0 +1,1 @@
+"""Data only: the domain schemas and the compact problem and result types."""

@@ -1,0 +1,302 @@
+"""Pydantic schemas of a care unit: the whole vocabulary of the PKS chain.
+
+Everything here is data; the only logic is checking each value on its own (field validators)
+and, in :mod:`models.references`, checking that ids refer to things that exist.
+Durations are minutes, shares are fractions in [0, 1], weeks are ISO weeks (``2027-W05``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from models.base import ClockTime, DomainModel, Id, IsoWeek, week_monday
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+PositiveFraction = Annotated[float, Field(gt=0.0, le=1.0)]
+Minutes = Annotated[float, Field(ge=0.0)]
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+ActivityKind = Literal[
+    "new_visit",
+    "return_visit",
+    "video_visit",
+    "operation",
+    "procedure",
+    "therapy",
+    "bed_day",
+]
+AbsenceKind = Literal["vacation", "parental_leave", "sick", "training", "research", "other"]
+RequestKind = Literal["work", "off"]
+
+
+class DateRange(DomainModel):
+    """An inclusive range of dates."""
+
+    start: date
+    end: date
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class ReducedWeek(DomainModel):
+    """A week where staff and rooms deliver only ``factor`` of their usual clinical time."""
+
+    week: IsoWeek
+    factor: Fraction
+    reason: str = ""
+
+
+class Calendar(DomainModel):
+    """The planning horizon: consecutive ISO weeks from ``start_week``.
+
+    ``public_holidays`` left out means the Swedish public holidays of the horizon's years.
+    """
+
+    start_week: IsoWeek
+    weeks: Annotated[int, Field(ge=1, le=260)] = 52
+    public_holidays: list[date] | None = None
+    reduced_weeks: list[ReducedWeek] = []
+
+    @property
+    def start(self) -> date:
+        """The first day (a Monday) of the horizon."""
+        return week_monday(self.start_week)
+
+
+class Settings(DomainModel):
+    """Unit-wide defaults."""
+
+    full_time_minutes_per_week: Annotated[int, Field(gt=0, le=7 * 24 * 60)] = 2400
+    """Contract of a full-time employee (40 h); an employment rate scales it."""
+
+
+class Competence(DomainModel):
+    """A competence (kompetens): a profession or a skill that activities require."""
+
+    id: Id
+    name: str = ""
+    shift_minutes: Annotated[int, Field(gt=0, le=24 * 60)] = 480
+    """Length of a standard shift; gaps in minutes are expressed in shifts of this length."""
+    non_clinical_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    """Share of contracted time spent on non-clinical work (training, research, admin)."""
+
+
+class Absence(DomainModel):
+    """A staff member away for an inclusive range of dates (vacation, leave, ...)."""
+
+    start: date
+    end: date
+    kind: AbsenceKind = "vacation"
+    fraction: PositiveFraction = 1.0
+    """Share of each day that is away: 0.5 for a half-time parental leave."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Absence:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class ShiftRequest(DomainModel):
+    """A wish to work (or not work) a shift, or any shift, on a date; soft, weighted."""
+
+    date: date
+    kind: RequestKind
+    shift: Id | None = None
+    weight: Annotated[int, Field(ge=1, le=1000)] = 1
+
+
+class StaffMember(DomainModel):
+    """A staff member (medarbetare). The first competence is the primary one: available
+    capacity is counted there; the others say what else the person may cover."""
+
+    id: Id
+    name: str = ""
+    competences: Annotated[list[Id], Field(min_length=1)]
+    employment_rate: PositiveFraction = 1.0
+    contract_minutes_per_week: Annotated[int, Field(ge=0, le=7 * 24 * 60)] | None = None
+    """Contracted minutes per week; left out, employment rate x the unit's full time."""
+    non_clinical_share: Annotated[float, Field(ge=0.0, lt=1.0)] | None = None
+    """Own non-clinical share; left out, the primary competence's."""
+    absences: list[Absence] = []
+    requests: list[ShiftRequest] = []
+
+
+class ShiftType(DomainModel):
+    """A shift type (pass) by clock time; ``end`` before ``start`` runs past midnight."""
+
+    id: Id
+    name: str = ""
+    start: ClockTime
+    end: ClockTime
+    paid_minutes: Annotated[int, Field(gt=0, le=24 * 60)]
+    night: bool = False
+
+    @property
+    def span_minutes(self) -> int:
+        """Minutes from start to end, across midnight if need be."""
+        start = self.start.hour * 60 + self.start.minute
+        end = self.end.hour * 60 + self.end.minute
+        return (end - start) % (24 * 60) or 24 * 60
+
+    @model_validator(mode="after")
+    def _paid_within_span(self) -> ShiftType:
+        if self.paid_minutes > self.span_minutes:
+            raise ValueError(
+                f"paid_minutes {self.paid_minutes} exceeds the {self.span_minutes} minutes "
+                f"from {self.start:%H:%M} to {self.end:%H:%M}"
+            )
+        return self
+
+
+class RoomType(DomainModel):
+    """A kind of room (operating theatre, outpatient room, plaster room, ...)."""
+
+    id: Id
+    name: str = ""
+    utilisation: PositiveFraction = 0.85
+    """Target utilisation (nyttjandegrad) of open hours: covers changeovers and variation."""
+
+
+class OpeningHours(DomainModel):
+    """A room is open on ``weekdays`` from ``start`` to ``end`` (same day)."""
+
+    weekdays: Annotated[list[Weekday], Field(min_length=1)]
+    start: ClockTime
+    end: ClockTime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OpeningHours:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end:%H:%M} is not after start {self.start:%H:%M}")
+        return self
+
+    @property
+    def minutes(self) -> int:
+        """Open minutes per day."""
+        return (self.end.hour - self.start.hour) * 60 + self.end.minute - self.start.minute
+
+
+class Room(DomainModel):
+    """A room (lokal/sal) of a room type, with weekly opening hours and closures."""
+
+    id: Id
+    name: str = ""
+    room_type: Id
+    opening: list[OpeningHours] = []
+    closures: list[DateRange] = []
+    equipment: list[Id] = []
+
+
+class BedChange(DomainModel):
+    """From ``start`` to ``end`` (inclusive) the ward has ``beds`` staffed beds (summer closure)."""
+
+    start: date
+    end: date
+    beds: Annotated[int, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BedChange:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Ward(DomainModel):
+    """A ward (vårdavdelning) with staffed beds and a target occupancy (beläggningsgrad)."""
+
+    id: Id
+    name: str = ""
+    beds: Annotated[int, Field(gt=0)]
+    target_occupancy: PositiveFraction = 0.85
+    bed_changes: list[BedChange] = []
+
+
+class ActivityType(DomainModel):
+    """An activity (aktivitet) and the resource set (resursuppsättning) it takes.
+
+    Each competence in ``team`` is busy ``mean_process_time`` minutes per person per activity;
+    the room type is busy the same time. A ``bed_day`` occupies a bed of ``ward`` for a day and
+    its team gives ``mean_process_time`` minutes of care per person per bed-day.
+    """
+
+    id: Id
+    name: str = ""
+    kind: ActivityKind
+    mean_process_time: Annotated[float, Field(gt=0.0, le=24 * 60)]
+    team: dict[Id, Annotated[float, Field(gt=0.0)]] = {}
+    room_type: Id | None = None
+    ward: Id | None = None
+
+    @model_validator(mode="after")
+    def _bed_days_need_a_ward(self) -> ActivityType:
+        if self.kind == "bed_day":
+            if self.ward is None:
+                raise ValueError("a bed_day activity needs a ward")
+            if self.room_type is not None:
+                raise ValueError("a bed_day activity takes a ward bed, not a room_type")
+        elif self.ward is not None:
+            raise ValueError(f"only bed_day activities take a ward, not {self.kind}")
+        return self
+
+
+class ProductGroup(DomainModel):
+    """A product group (produktgrupp/vårdtjänst): activities per patient (the activity mix)."""
+
+    id: Id
+    name: str = ""
+    mix: Annotated[dict[Id, Annotated[float, Field(ge=0.0)]], Field(min_length=1)]
+
+
+class CareNeed(DomainModel):
+    """Forecast care need (vårdbehov): new patients of a product group in an ISO week."""
+
+    product_group: Id
+    week: IsoWeek
+    patients: Annotated[float, Field(ge=0.0)]
+
+
+class WaitingListEntry(DomainModel):
+    """Patients of a product group waiting since a date (väntelista)."""
+
+    product_group: Id
+    waiting_since: date
+    patients: Annotated[int, Field(ge=0)]
+
+
+class CareGuarantee(DomainModel):
+    """The care guarantee (vårdgaranti): treatment within ``days`` of referral."""
+
+    days: Annotated[int, Field(gt=0)] = 90
+    product_groups: dict[Id, Annotated[int, Field(gt=0)]] = {}
+    """Per product group overrides of ``days``."""
+
+
+class Unit(DomainModel):
+    """A care unit (verksamhet/enhet): everything the PKS chain needs to plan it."""
+
+    id: Id
+    name: str = ""
+    calendar: Calendar
+    settings: Settings = Settings()
+    competences: list[Competence]
+    staff: list[StaffMember] = []
+    shift_types: list[ShiftType] = []
+    room_types: list[RoomType] = []
+    rooms: list[Room] = []
+    wards: list[Ward] = []
+    activity_types: list[ActivityType]
+    product_groups: list[ProductGroup]
+    care_need: list[CareNeed] = []
+    waiting_list: list[WaitingListEntry] = []
+    care_guarantee: CareGuarantee = CareGuarantee()
