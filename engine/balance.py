@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,9 @@ from engine.need import (
     waiting_patients,
 )
 from models.references import find_problems
-from models.unit import Unit
+
+if TYPE_CHECKING:
+    from models.unit import Unit
 
 
 def _utilisation(need: Array, available: Array) -> Array:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import holidays
 import numpy as np
 import numpy.typing as npt
 
 from models.base import add_weeks
-from models.unit import Calendar
+
+if TYPE_CHECKING:
+    from models.unit import Calendar
 
 DAY = np.timedelta64(1, "D")
 
@@ -82,8 +85,12 @@ class Horizon:
         return result
 
     def coverage(
-        self, rows: npt.NDArray[np.int64], starts: list[date], ends: list[date],
-        weights: npt.NDArray[np.float64], n_rows: int,
+        self,
+        rows: npt.NDArray[np.int64],
+        starts: list[date],
+        ends: list[date],
+        weights: npt.NDArray[np.float64],
+        n_rows: int,
     ) -> npt.NDArray[np.float64]:
         """A ``(n_rows, days)`` array: the sum of ``weights[i]`` over the days from ``starts[i]``
         to ``ends[i]`` (inclusive, clipped to the horizon) of row ``rows[i]``.

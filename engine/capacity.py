@@ -13,13 +13,17 @@ Wards: staffed beds (with bed changes such as summer closures) times days: staff
 
 from __future__ import annotations
 
-from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from engine.calendar import Horizon
-from engine.need import Array, Resources
 from models.unit import WEEKDAYS, Unit
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from engine.calendar import Horizon
+    from engine.need import Array, Resources
 
 
 def capacity_in_activities(
@@ -60,10 +64,19 @@ def staff_minutes(unit: Unit, horizon: Horizon) -> Array:
     full_time = unit.settings.full_time_minutes_per_week
     contract = np.array(
         [
-            (m.contract_minutes_per_week if m.contract_minutes_per_week is not None
-             else m.employment_rate * full_time)
-            * (1 - (m.non_clinical_share if m.non_clinical_share is not None
-                    else share[m.competences[0]]))
+            (
+                m.contract_minutes_per_week
+                if m.contract_minutes_per_week is not None
+                else m.employment_rate * full_time
+            )
+            * (
+                1
+                - (
+                    m.non_clinical_share
+                    if m.non_clinical_share is not None
+                    else share[m.competences[0]]
+                )
+            )
             for m in staff
         ]
     )

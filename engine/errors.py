@@ -1,4 +1,4 @@
-"""Errors in what a user gave us: each names the file, the field, the value and what was expected."""
+"""Errors in what a user gave: each names the file, the field, the value and what was expected."""
 
 from __future__ import annotations
 

@@ -32,10 +32,9 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
@@ -43,6 +42,9 @@ from pydantic import ValidationError
 from engine.errors import NO_VALUE, InputError, InputProblem
 from models.references import find_problems
 from models.unit import Unit
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
 
 UNIT_FILE = "unit.yaml"
 LIST_SEPARATOR = "|"
@@ -123,7 +125,9 @@ _Loader.yaml_implicit_resolvers = {
 _Loader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
 _Loader.add_implicit_resolver(
     _FLOAT,
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)?\.[0-9]+(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$"),
+    re.compile(
+        r"^[-+]?(?:[0-9][0-9_]*)?\.[0-9]+(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$"
+    ),
     list("-+0123456789."),
 )
 
@@ -136,7 +140,7 @@ def _read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError.single(str(path), "", NO_VALUE, f"a readable UTF-8 file ({exc})") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path} line {mark.line + 1}" if mark is not None else str(path)
@@ -168,7 +172,9 @@ def _read_table(folder: Path, table: _Table) -> list[_Row] | None:
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     columns = [c.strip() for c in reader.fieldnames or []]
     problems = [
-        InputProblem(str(path), f"column {c!r}", c, f"one of the columns {', '.join(table.columns)}")
+        InputProblem(
+            str(path), f"column {c!r}", c, f"one of the columns {', '.join(table.columns)}"
+        )
         for c in columns
         if c not in table.columns
     ]

@@ -13,12 +13,14 @@ A resource is a competence, a room type or a ward, in that order (see :class:`Re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from engine.calendar import Horizon
-from models.unit import Unit
+if TYPE_CHECKING:
+    from engine.calendar import Horizon
+    from models.unit import Unit
 
 Array = npt.NDArray[np.float64]
 
@@ -55,19 +57,34 @@ class Resources:
                 open_hours[room.room_type] += [opening.minutes / 60] * len(opening.weekdays)
         rows = (
             [
-                ("competence", c.id, c.name, "hours", c.shift_minutes / 60, "shifts",
-                 full_time * (1 - c.non_clinical_share))
+                (
+                    "competence",
+                    c.id,
+                    c.name,
+                    "hours",
+                    c.shift_minutes / 60,
+                    "shifts",
+                    full_time * (1 - c.non_clinical_share),
+                )
                 for c in unit.competences
             ]
             + [
-                ("room_type", r.id, r.name, "hours",
-                 float(np.mean(open_hours[r.id])) if open_hours[r.id] else 8.0, "room-days",
-                 np.nan)
+                (
+                    "room_type",
+                    r.id,
+                    r.name,
+                    "hours",
+                    float(np.mean(open_hours[r.id])) if open_hours[r.id] else 8.0,
+                    "room-days",
+                    np.nan,
+                )
                 for r in unit.room_types
             ]
             + [("ward", w.id, w.name, "bed-days", 7.0, "beds", np.nan) for w in unit.wards]
         )
-        kinds, refs, names, measures, step, step_names, fte = zip(*rows, strict=True) if rows else ((),) * 7
+        kinds, refs, names, measures, step, step_names, fte = (
+            zip(*rows, strict=True) if rows else ((),) * 7
+        )
         return cls(
             keys=tuple(f"{kind}:{ref}" for kind, ref in zip(kinds, refs, strict=True)),
             kinds=tuple(kinds),

@@ -19,9 +19,7 @@ class DomainModel(BaseModel):
 
 Id = Annotated[
     str,
-    StringConstraints(
-        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9\u00c0-\u024f][\w.\-]*$"
-    ),
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9\u00c0-\u024f][\w.\-]*$"),
 ]
 """An identifier: letters (Swedish included), digits, '_', '.', '-'; no spaces."""
 

@@ -6,12 +6,16 @@ by its path in the unit (``("staff", 12, "competences", 0)``), the value and wha
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from models.base import add_weeks
-from models.unit import Unit
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from models.unit import Unit
 
 Path = tuple[str | int, ...]
 
@@ -44,7 +48,7 @@ def find_problems(unit: Unit) -> list[Problem]:
     return list(_problems(unit))
 
 
-def _problems(unit: Unit) -> Iterator[Problem]:  # noqa: C901 - a flat list of independent checks
+def _problems(unit: Unit) -> Iterator[Problem]:
     competences = {c.id for c in unit.competences}
     shifts = {s.id for s in unit.shift_types}
     room_types = {r.id for r in unit.room_types}
@@ -55,7 +59,8 @@ def _problems(unit: Unit) -> Iterator[Problem]:  # noqa: C901 - a flat list of i
     first_day = calendar.start
     last_day = first_day + timedelta(weeks=calendar.weeks, days=-1)
     horizon_weeks = {add_weeks(calendar.start_week, w) for w in range(calendar.weeks)}
-    horizon = f"a week of the horizon {calendar.start_week} .. {add_weeks(calendar.start_week, calendar.weeks - 1)}"
+    last_week = add_weeks(calendar.start_week, calendar.weeks - 1)
+    horizon = f"a week of the horizon {calendar.start_week} .. {last_week}"
 
     for name, items in (
         ("competences", unit.competences),
@@ -100,7 +105,9 @@ def _problems(unit: Unit) -> Iterator[Problem]:  # noqa: C901 - a flat list of i
 
     for i, room in enumerate(unit.rooms):
         if room.room_type not in room_types:
-            yield Problem(("rooms", i, "room_type"), room.room_type, _one_of("room type", room_types))
+            yield Problem(
+                ("rooms", i, "room_type"), room.room_type, _one_of("room type", room_types)
+            )
 
     for i, activity in enumerate(unit.activity_types):
         for competence in activity.team:
@@ -168,4 +175,3 @@ def _problems(unit: Unit) -> Iterator[Problem]:  # noqa: C901 - a flat list of i
                 group_id,
                 _one_of("product group", groups),
             )
-
