@@ -112,9 +112,10 @@ def _balance(args: argparse.Namespace) -> int:
     bottleneck = report.ranking.iloc[0] if not report.ranking.empty else None
     if bottleneck is not None:
         lines.append(
-            f"Bottleneck: {bottleneck['name']} at {_percent(bottleneck['utilisation'])} over the "
-            f"year; short in {bottleneck['weeks_short']} weeks by "
-            f"{bottleneck['shortfall_steps']:,.1f} {bottleneck['step']} in all."
+            f"Bottleneck: {bottleneck['name']} at {_percent(bottleneck['utilisation'])} of "
+            f"available capacity over the horizon; short in {bottleneck['weeks_short']} of "
+            f"{len(report.weeks)} weeks, by {bottleneck['shortfall_steps']:,.1f} "
+            f"{bottleneck['step']} in all."
         )
     lines.append(f"Wrote {out / 'balance.csv'} and {out / 'balance.json'}")
     sys.stdout.write("\n".join(lines) + "\n")

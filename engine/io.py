@@ -261,7 +261,10 @@ def _expected(error: Mapping[str, Any]) -> str:
         return "no field of this name"
     for prefix in ("Value error, ", "Input should be ", "Assertion failed, "):
         if message.startswith(prefix):
-            return message[len(prefix) :]
+            message = message[len(prefix) :]
+            break
+    if message.startswith(("greater", "less")):
+        return f"a number {message}"
     return message[:1].lower() + message[1:]
 
 

@@ -30,14 +30,20 @@ def weeks_in_year(year: int) -> int:
 
 
 def parse_iso_week(text: str) -> tuple[int, int]:
-    """Split ``'2027-W05'`` into ``(2027, 5)``; raise ValueError if the week does not exist."""
+    """Split ``'2027-W05'`` into ``(2027, 5)``.
+
+    Raises
+    ------
+    ValueError
+        Whose message says what was expected, if ``text`` is not a week that exists.
+    """
     match = _ISO_WEEK.match(text)
     if match is None:
-        raise ValueError(f"expected an ISO week like '2027-W05', got {text!r}")
+        raise ValueError("an ISO week like '2027-W05'")
     year, week = int(match.group(1)), int(match.group(2))
     if not 1 <= week <= weeks_in_year(year):
         raise ValueError(
-            f"week {text!r} does not exist: {year} has weeks 01 to {weeks_in_year(year):02d}"
+            f"a week that exists ({year} has weeks 01 to {weeks_in_year(year):02d})"
         )
     return year, week
 

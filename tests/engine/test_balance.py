@@ -158,9 +158,7 @@ def test_reduced_week_scales_staff_and_rooms_not_beds() -> None:
 def test_room_closure_and_weekend_opening() -> None:
     document = tiny_document()
     document["rooms"][0]["closures"] = [{"start": "2027-03-08", "end": "2027-03-09"}]
-    document["rooms"][0]["opening"].append(
-        {"weekdays": ["sat"], "start": "09:00", "end": "13:00"}
-    )
+    document["rooms"][0]["opening"].append({"weekdays": ["sat"], "start": "09:00", "end": "13:00"})
     report = balance(Unit.model_validate(document))
     # W10: 3 weekdays x 8 h + Saturday 4 h; W11: 5 x 8 + 4; times 0.75
     np.testing.assert_allclose(report.available[:, 2], [28 * 0.75, 44 * 0.75])
@@ -207,8 +205,9 @@ def test_balance_refuses_a_unit_with_broken_references() -> None:
         (0, 480, 0.9, 20, 0.0),
     ],
 )
-def test_capacity_formula(sets: float, time: float, utilisation: float, mean: float,
-                          expected: float) -> None:
+def test_capacity_formula(
+    sets: float, time: float, utilisation: float, mean: float, expected: float
+) -> None:
     assert capacity_in_activities(sets, time, utilisation, mean) == pytest.approx(expected)
 
 
