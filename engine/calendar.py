@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 
 import holidays
@@ -13,18 +14,30 @@ import numpy.typing as npt
 from models.base import add_weeks
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from models.unit import Calendar
 
 DAY = np.timedelta64(1, "D")
 
 
-def swedish_public_holidays(years: range) -> list[date]:
-    """Swedish public holidays of ``years``, with the de facto ones (Midsummer, Christmas and
-    New Year's Eve) that collective agreements treat as holidays; Sundays are not listed."""
+def _ordinals(days: Sequence[date]) -> npt.NDArray[np.int64]:
+    """Proleptic Gregorian ordinals of ``days`` (much faster than converting to datetime64)."""
+    return np.fromiter((d.toordinal() for d in days), dtype=np.int64, count=len(days))
+
+
+@cache
+def swedish_public_holidays(first_year: int, last_year: int) -> tuple[date, ...]:
+    """Swedish public holidays from ``first_year`` to ``last_year``, with the de facto ones
+    (Midsummer, Christmas and New Year's Eve) that collective agreements treat as holidays;
+    Sundays are not listed."""
     found = holidays.country_holidays(
-        "SE", years=list(years), categories=("public", "de_facto"), include_sundays=False
+        "SE",
+        years=range(first_year, last_year + 1),
+        categories=("public", "de_facto"),
+        include_sundays=False,
     )
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 @dataclass(frozen=True)
@@ -47,15 +60,19 @@ class Horizon:
         days = start + np.arange(7 * calendar.weeks) * DAY
         weeks = tuple(add_weeks(calendar.start_week, w) for w in range(calendar.weeks))
         last = calendar.start + timedelta(days=7 * calendar.weeks - 1)
-        listed = calendar.public_holidays
-        if listed is None:
-            listed = swedish_public_holidays(range(calendar.start.year, last.year + 1))
-        holiday = np.isin(days, np.array(listed, dtype="datetime64[D]"))
+        listed: Sequence[date] = (
+            calendar.public_holidays
+            if calendar.public_holidays is not None
+            else swedish_public_holidays(calendar.start.year, last.year)
+        )
+        holiday = np.zeros(days.size, dtype=bool)
+        index = _ordinals(listed) - calendar.start.toordinal()
+        holiday[index[(index >= 0) & (index < days.size)]] = True
         reduced = np.ones(calendar.weeks)
-        index = {week: w for w, week in enumerate(weeks)}
+        week_index = {week: w for w, week in enumerate(weeks)}
         for item in calendar.reduced_weeks:
-            if item.week in index:
-                reduced[index[item.week]] = item.factor
+            if item.week in week_index:
+                reduced[week_index[item.week]] = item.factor
         return cls(weeks, days, holiday, reduced)
 
     @property
@@ -101,11 +118,9 @@ class Horizon:
         n_days = self.days.size
         diff = np.zeros((n_rows, n_days + 1))
         if len(starts):
-            first = self.days[0]
-            start_index = (np.array(starts, dtype="datetime64[D]") - first) // DAY
-            end_index = (np.array(ends, dtype="datetime64[D]") - first) // DAY + 1
-            start_index = np.clip(start_index, 0, n_days)
-            end_index = np.clip(end_index, 0, n_days)
+            first = self.days[0].astype(date).toordinal()
+            start_index = np.clip(_ordinals(starts) - first, 0, n_days)
+            end_index = np.clip(_ordinals(ends) - first + 1, 0, n_days)
             keep = end_index > start_index
             np.add.at(diff, (rows[keep], start_index[keep]), weights[keep])
             np.add.at(diff, (rows[keep], end_index[keep]), -weights[keep])

@@ -42,9 +42,7 @@ def parse_iso_week(text: str) -> tuple[int, int]:
         raise ValueError("an ISO week like '2027-W05'")
     year, week = int(match.group(1)), int(match.group(2))
     if not 1 <= week <= weeks_in_year(year):
-        raise ValueError(
-            f"a week that exists ({year} has weeks 01 to {weeks_in_year(year):02d})"
-        )
+        raise ValueError(f"a week that exists ({year} has weeks 01 to {weeks_in_year(year):02d})")
     return year, week
 
 
