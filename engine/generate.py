@@ -2,7 +2,7 @@
 
 :func:`orthopaedic_clinic` is the reference example (``examples/ortopedi``): a mid-sized county
 hospital clinic (Ortopedkliniken) for the 52 ISO weeks of a year, with its theatres, outpatient
-and plaster rooms, a 28-bed ward, about 150 staff and a year of weekly care need. The catalogue
+and plaster rooms, a 28-bed ward, 140 staff and a year of weekly care need. The catalogue
 (competences, shifts, rooms, activities, product groups and their volumes) is hand-written
 below; only the people (names, employment rates, absences) and the noise on the weekly
 volumes are drawn at random, from a fixed seed.
@@ -20,7 +20,6 @@ patient and day over the whole day (three shifts, handovers included).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -47,10 +46,11 @@ from models.unit import (
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Mapping
 
     import numpy.typing as npt
 
-__all__ = ["orthopaedic_clinic", "region", "write_region"]
+__all__ = ["SUMMER_WEEKS", "WARD_ID", "orthopaedic_clinic", "region", "write_region"]
 
 Season = Literal["elective", "outpatient", "hip_fracture", "fracture"]
 
@@ -77,29 +77,22 @@ _NURSES = (0.50, 0.16, 0.18, 0.11, 0.05)
 _OTHERS = (0.64, 0.12, 0.14, 0.06, 0.04)
 
 _PROFESSIONS = (
-    _Profession("ortopedkirurg", "Orthopaedic surgeon (ortopedkirurg)", 0.18, 22, "ok", _DOCTORS),
-    _Profession("anestesiolog", "Anaesthesiologist (anestesiolog)", 0.15, 6, "al", _DOCTORS),
-    _Profession(
-        "operationssjukskoterska", "Theatre nurse (operationssjuksköterska)", 0.06, 15, "op",
-        _NURSES,
-    ),
-    _Profession(
-        "anestesisjukskoterska", "Anaesthesia nurse (anestesisjuksköterska)", 0.06, 8, "an",
-        _NURSES,
-    ),
-    _Profession(
-        "sjukskoterska", "Registered nurse, ward and outpatient (sjuksköterska)", 0.05, 30, "ssk",
-        _NURSES,
-    ),
-    _Profession("underskoterska", "Assistant nurse (undersköterska)", 0.04, 36, "usk", _NURSES),
+    _Profession("ortopedkirurg", "Orthopaedic surgeon (ortopedkirurg)", 0.20, 22, "ok", _DOCTORS),
+    _Profession("anestesiolog", "Anaesthesiologist (anestesiolog)", 0.15, 3, "al", _DOCTORS),
+    _Profession("operationssjukskoterska", "Theatre nurse (operationssjuksköterska)", 0.06, 9,
+                "op", _NURSES),
+    _Profession("anestesisjukskoterska", "Anaesthesia nurse (anestesisjuksköterska)", 0.06, 6,
+                "an", _NURSES),
+    _Profession("sjukskoterska", "Registered nurse, ward and outpatient (sjuksköterska)", 0.05,
+                34, "ssk", _NURSES),
+    _Profession("underskoterska", "Assistant nurse (undersköterska)", 0.04, 40, "usk", _NURSES),
     _Profession("fysioterapeut", "Physiotherapist (fysioterapeut)", 0.10, 12, "ft", _OTHERS),
-    _Profession("arbetsterapeut", "Occupational therapist (arbetsterapeut)", 0.10, 4, "at", _OTHERS),
-    _Profession("gipstekniker", "Plaster technician (gipstekniker)", 0.05, 4, "gt", _OTHERS),
-    _Profession(
-        "medicinsk_sekreterare", "Medical secretary (medicinsk sekreterare)", 0.05, 9, "ms",
-        _OTHERS,
-    ),
-)
+    _Profession("arbetsterapeut", "Occupational therapist (arbetsterapeut)", 0.10, 3, "at",
+                _OTHERS),
+    _Profession("gipstekniker", "Plaster technician (gipstekniker)", 0.05, 3, "gt", _OTHERS),
+    _Profession("medicinsk_sekreterare", "Medical secretary (medicinsk sekreterare)", 0.05, 8,
+                "ms", _OTHERS),
+)  # fmt: skip
 
 _SHIFTS = (
     ("dag", "Day (dag)", "07:00", "16:00", 480, False),
@@ -121,6 +114,9 @@ _ROOM_TYPES = (
 WARD_ID = "avdelning"
 _WARD_BEDS = 28
 _WARD_SUMMER_BEDS = 20
+"""Staffed beds in weeks 27-32."""
+_WARD_CHRISTMAS_BEDS = 24
+"""Staffed beds in the week after Christmas (ISO week 52)."""
 
 # Teams, persons per activity.
 _OR_2 = {
@@ -129,7 +125,7 @@ _OR_2 = {
     "anestesisjukskoterska": 1.0,
     "operationssjukskoterska": 2.0,
     "underskoterska": 1.0,
-    "medicinsk_sekreterare": 0.1,
+    "medicinsk_sekreterare": 0.2,
 }
 """A theatre team with two surgeons (often a specialist and a resident)."""
 _OR_1 = _OR_2 | {"ortopedkirurg": 1.0, "operationssjukskoterska": 1.0}
@@ -139,10 +135,12 @@ _OR_BLOCK = {
     "anestesisjukskoterska": 0.5,
     "operationssjukskoterska": 1.0,
     "underskoterska": 1.0,
-    "medicinsk_sekreterare": 0.1,
+    "medicinsk_sekreterare": 0.2,
 }
 """Surgery under a regional block: the anaesthesia nurse shares two theatres, no physician."""
-_SURGEON_VISIT = {"ortopedkirurg": 1.0, "underskoterska": 0.5, "medicinsk_sekreterare": 0.5}
+_SURGEON_VISIT = {"ortopedkirurg": 1.0, "underskoterska": 0.5, "medicinsk_sekreterare": 0.75}
+"""A surgeon's visit: an assistant nurse for half of it, and the secretary's booking, referral
+handling and dictation."""
 
 
 class _Activity(NamedTuple):
@@ -163,6 +161,8 @@ _ACTIVITIES = (
               "mottagningsrum"),
     _Activity("videobesok_lakare", "Video visit, surgeon", "video_visit", 15,
               {"ortopedkirurg": 1.0, "medicinsk_sekreterare": 0.5}),
+    _Activity("akut_bedomning", "Emergency department assessment, surgeon", "new_visit", 30,
+              {"ortopedkirurg": 1.0}),
     _Activity("aterbesok_sjukskoterska", "Nurse-led return visit", "return_visit", 30,
               {"sjukskoterska": 1.0}, "mottagningsrum"),
     _Activity("telefon_sjukskoterska", "Telephone follow-up, nurse", "return_visit", 15,
@@ -194,9 +194,13 @@ _ACTIVITIES = (
     _Activity("op_fot", "Foot and ankle surgery", "operation", 75, _OR_1, "operationssal"),
     _Activity("op_rygg", "Spine surgery", "operation", 160, _OR_2, "operationssal"),
     _Activity("op_materialuttag", "Implant removal", "operation", 35, _OR_1, "operationssal"),
+    _Activity("uppvak", "Post-anaesthesia recovery (uppvak)", "procedure", 120,
+              {"anestesisjukskoterska": 0.5, "underskoterska": 0.25}),
     # Procedures (åtgärder)
     _Activity("gipsning", "Plaster cast application", "procedure", 30, {"gipstekniker": 1.0},
               "gipsrum"),
+    _Activity("gipsskena", "Splint in the emergency department", "procedure", 25,
+              {"gipstekniker": 1.0}),
     _Activity("gipsbyte", "Plaster change or removal", "procedure", 20, {"gipstekniker": 1.0},
               "gipsrum"),
     _Activity("reponering", "Closed fracture reduction", "procedure", 40,
@@ -218,13 +222,13 @@ _ACTIVITIES = (
     _Activity("arbetsterapi_avdelning", "ADL assessment on the ward", "therapy", 45,
               {"arbetsterapeut": 1.0}),
     # Bed-days (vårddygn): minutes of assistant nurse care per patient and day; the other
-    # professions as shares of that (0.9 x 240 = 216 minutes of registered nurse care).
-    _Activity("vardygn", "Bed-day, post-operative care", "bed_day", 240,
-              {"underskoterska": 1.0, "sjukskoterska": 0.9, "ortopedkirurg": 0.06,
-               "medicinsk_sekreterare": 0.03}, ward=WARD_ID),
-    _Activity("vardygn_fraktur", "Bed-day, hip fracture (geriatric) care", "bed_day", 300,
-              {"underskoterska": 1.0, "sjukskoterska": 0.8, "ortopedkirurg": 0.05,
-               "medicinsk_sekreterare": 0.03}, ward=WARD_ID),
+    # professions as shares of that (0.1 x 300 = 30 minutes of a surgeon's ward round).
+    _Activity("vardygn", "Bed-day, post-operative care", "bed_day", 300,
+              {"underskoterska": 1.0, "sjukskoterska": 1.0, "ortopedkirurg": 0.1,
+               "medicinsk_sekreterare": 0.05}, ward=WARD_ID),
+    _Activity("vardygn_fraktur", "Bed-day, hip fracture (geriatric) care", "bed_day", 360,
+              {"underskoterska": 1.0, "sjukskoterska": 0.85, "ortopedkirurg": 0.08,
+               "medicinsk_sekreterare": 0.04}, ward=WARD_ID),
 )  # fmt: skip
 
 
@@ -243,65 +247,73 @@ class _Group(NamedTuple):
 _GROUPS = (
     _Group("hoftprotes", "Hip arthroplasty, elective (höftprotes)",
            {"nybesok_lakare": 1, "preop_anestesi": 1, "preop_sjukskoterska": 1,
-            "op_hoftprotes": 1, "vardygn": 3.5, "fysioterapi_avdelning": 3,
+            "op_hoftprotes": 1, "uppvak": 1, "vardygn": 3.5, "fysioterapi_avdelning": 3,
             "arbetsterapi_avdelning": 1, "aterbesok_lakare": 1, "fysioterapi": 2},
-           7.0, "elective", 14),
+           10.0, "elective", 14),
     _Group("knaprotes", "Knee arthroplasty, elective (knäprotes)",
            {"nybesok_lakare": 1, "preop_anestesi": 1, "preop_sjukskoterska": 1,
-            "op_knaprotes": 1, "vardygn": 3.0, "fysioterapi_avdelning": 3,
-            "aterbesok_lakare": 1, "fysioterapi": 4, "fysioterapi_grupp": 6},
-           6.0, "elective", 16),
+            "op_knaprotes": 1, "uppvak": 1, "vardygn": 2.5, "fysioterapi_avdelning": 3,
+            "arbetsterapi_avdelning": 0.5, "aterbesok_lakare": 1, "fysioterapi": 3,
+            "fysioterapi_grupp": 6},
+           9.0, "elective", 16),
     _Group("protesrevision", "Revision arthroplasty (protesrevision)",
            {"nybesok_lakare": 1, "preop_anestesi": 1, "preop_sjukskoterska": 1,
-            "op_protesrevision": 1, "vardygn": 6, "fysioterapi_avdelning": 5,
+            "op_protesrevision": 1, "uppvak": 1, "vardygn": 5, "fysioterapi_avdelning": 5,
             "arbetsterapi_avdelning": 1, "aterbesok_lakare": 2, "fysioterapi": 3},
-           1.2, "elective", 10),
+           1.5, "elective", 10),
     _Group("artroskopi", "Arthroscopy and sports injuries (artroskopi)",
-           {"nybesok_lakare": 1, "op_artroskopi": 1, "videobesok_lakare": 1, "fysioterapi": 3,
-            "fysioterapi_grupp": 8},
-           7.0, "elective", 12),
+           {"nybesok_lakare": 1, "op_artroskopi": 1, "uppvak": 1, "videobesok_lakare": 1,
+            "fysioterapi": 2, "fysioterapi_grupp": 6},
+           10.0, "elective", 12),
     _Group("axel", "Shoulder surgery (axelkirurgi)",
-           {"nybesok_lakare": 1, "preop_anestesi": 0.5, "op_axel": 1, "vardygn": 1,
-            "fysioterapi_avdelning": 1, "aterbesok_lakare": 1, "fysioterapi": 6,
-            "fysioterapi_grupp": 4},
-           4.5, "elective", 14),
+           {"nybesok_lakare": 1, "preop_anestesi": 0.5, "op_axel": 1, "uppvak": 1, "vardygn": 1,
+            "fysioterapi_avdelning": 1, "aterbesok_lakare": 1, "fysioterapi": 4,
+            "fysioterapi_grupp": 6},
+           6.5, "elective", 14),
     _Group("hand", "Hand surgery (handkirurgi)",
-           {"nybesok_lakare": 1, "op_hand": 1, "sarvard": 1, "arbetsterapi": 3,
+           {"nybesok_lakare": 1, "op_hand": 1, "uppvak": 0.2, "sarvard": 1, "arbetsterapi": 4,
             "aterbesok_lakare": 0.5, "videobesok_lakare": 0.5},
-           10.0, "elective", 8),
+           13.0, "elective", 8),
     _Group("fot", "Foot and ankle surgery (fotkirurgi)",
-           {"nybesok_lakare": 1, "preop_anestesi": 0.3, "op_fot": 1, "vardygn": 0.5,
+           {"nybesok_lakare": 1, "preop_anestesi": 0.3, "op_fot": 1, "uppvak": 1, "vardygn": 0.5,
             "gipsning": 1, "gipsbyte": 1, "aterbesok_lakare": 1, "fysioterapi": 2},
-           4.5, "elective", 12),
+           7.0, "elective", 12),
     _Group("rygg", "Spine surgery (ryggkirurgi)",
            {"nybesok_lakare": 1, "preop_anestesi": 1, "preop_sjukskoterska": 1, "op_rygg": 1,
-            "vardygn": 3, "fysioterapi_avdelning": 3, "aterbesok_lakare": 1, "fysioterapi": 4},
-           2.5, "elective", 18),
+            "uppvak": 1, "vardygn": 3, "fysioterapi_avdelning": 3, "arbetsterapi_avdelning": 1,
+            "aterbesok_lakare": 1, "fysioterapi": 3},
+           3.5, "elective", 18),
     _Group("hoftfraktur", "Hip fracture (höftfraktur)",
-           {"op_hoftfraktur": 1, "vardygn_fraktur": 6, "fysioterapi_avdelning": 5,
-            "arbetsterapi_avdelning": 2, "telefon_sjukskoterska": 1, "aterbesok_lakare": 0.3},
-           7.0, "hip_fracture"),
+           {"akut_bedomning": 1, "op_hoftfraktur": 1, "uppvak": 1, "vardygn_fraktur": 6,
+            "fysioterapi_avdelning": 5, "arbetsterapi_avdelning": 2, "telefon_sjukskoterska": 1,
+            "aterbesok_lakare": 0.3},
+           8.0, "hip_fracture"),
     _Group("frakturkirurgi", "Fracture surgery, other (frakturkirurgi)",
-           {"nybesok_lakare": 1, "op_fraktur": 1, "vardygn": 1.5, "gipsning": 1,
-            "gipsbyte": 1.5, "sarvard": 1, "aterbesok_lakare": 1.5, "fysioterapi": 3},
-           10.0, "fracture"),
+           {"akut_bedomning": 1, "gipsskena": 0.5, "op_fraktur": 1, "uppvak": 1, "vardygn": 1.5,
+            "gipsning": 1, "gipsbyte": 1.5, "sarvard": 1, "aterbesok_lakare": 1.5,
+            "fysioterapi": 3, "arbetsterapi": 0.5},
+           12.0, "fracture"),
     _Group("gipsbehandling", "Fracture care in plaster (gipsbehandling)",
-           {"nybesok_lakare": 1, "reponering": 0.3, "gipsning": 1, "gipsbyte": 1.2,
-            "aterbesok_lakare": 1, "aterbesok_fysioterapeut": 0.5},
+           {"akut_bedomning": 0.5, "gipsskena": 0.7, "nybesok_lakare": 1, "reponering": 0.3,
+            "gipsning": 1, "gipsbyte": 1.2, "aterbesok_lakare": 1, "aterbesok_fysioterapeut": 0.5,
+            "arbetsterapi": 0.3},
            32.0, "fracture"),
+    _Group("akutkonsult", "Emergency consultation, not admitted (akutkonsult)",
+           {"akut_bedomning": 1, "gipsskena": 0.2, "telefon_sjukskoterska": 0.3},
+           30.0, "fracture"),
     _Group("materialuttag", "Implant removal (materialuttag)",
-           {"aterbesok_lakare": 1, "op_materialuttag": 1, "sarvard": 1},
-           2.5, "elective", 20),
+           {"aterbesok_lakare": 1, "op_materialuttag": 1, "uppvak": 0.5, "sarvard": 1},
+           3.5, "elective", 20),
     _Group("nybesok", "New referral, consultation (nybesök)",
            {"nybesok_lakare": 1, "ledinjektion": 0.3, "videobesok_lakare": 0.3,
             "nybesok_fysioterapeut": 0.2},
-           45.0, "outpatient", 6),
+           80.0, "outpatient", 6),
     _Group("aterbesok", "Follow-up of known patients (återbesök)",
            {"aterbesok_lakare": 0.6, "aterbesok_sjukskoterska": 0.3, "videobesok_lakare": 0.3,
             "telefon_sjukskoterska": 0.4, "ledinjektion": 0.1},
-           55.0, "outpatient", 4),
+           90.0, "outpatient", 4),
     _Group("fysioterapi", "Physiotherapy on referral (fysioterapi)",
-           {"nybesok_fysioterapeut": 1, "fysioterapi": 4, "fysioterapi_grupp": 6,
+           {"nybesok_fysioterapeut": 1, "fysioterapi": 3, "fysioterapi_grupp": 5,
             "videobesok_fysioterapeut": 1},
            14.0, "outpatient", 5),
 )  # fmt: skip
@@ -314,7 +326,7 @@ class _RoomKind(NamedTuple):
     prefix: str
     """Room ids are ``<prefix>1``, ``<prefix>2``, ..."""
     name: str
-    count: int
+    rooms: int
     """Rooms in the reference clinic."""
     start: str
     end: str
@@ -324,16 +336,20 @@ _ROOMS = (
     _RoomKind("operationssal", "op", "Operationssal", 4, "07:30", "16:00"),
     _RoomKind("mottagningsrum", "mott", "Mottagningsrum", 8, "08:00", "16:30"),
     _RoomKind("gipsrum", "gips", "Gipsrum", 2, "08:00", "16:30"),
-    _RoomKind("behandlingsrum", "beh", "Behandlingsrum", 4, "08:00", "16:30"),
-    _RoomKind("traningssal", "gym", "Träningssal", 1, "07:30", "16:30"),
+    _RoomKind("behandlingsrum", "beh", "Behandlingsrum", 8, "08:00", "16:30"),
+    _RoomKind("traningssal", "gym", "Träningssal", 1, "07:30", "18:00"),
 )
 
 SUMMER_WEEKS = range(27, 33)
 """ISO weeks 27-32: the core of the Swedish summer (vacation, closed theatres, fewer beds)."""
 
-# Summer vacation periods: 4 or 5 consecutive weeks, in two staggered periods so that about
-# half of each profession is away in any summer week; each overlaps weeks 27-32 by 3-5 weeks.
-_SUMMER_PERIODS = {4: (26, 30), 5: (26, 29)}
+# Summer vacation: 4 or 5 consecutive weeks in one of two staggered periods (weeks 26-29 or
+# 30-33; 25-29 or 30-34 for five weeks), so that about half of each profession is away in any
+# summer week. Each period has three of its weeks inside weeks 27-32: blocks of four weeks all
+# inside weeks 27-32 would all contain weeks 29 and 30, leaving no one at work then.
+_SUMMER_PERIODS = {4: (26, 30), 5: (25, 30)}
+_FIFTH_WEEKS = (51, 52, 8, 44, 9, 1, 10, 13)
+"""Christmas, New Year, the winter sports weeks, the autumn school holiday and Easter."""
 
 _FIRST_NAMES = (
     "Anna", "Eva", "Maria", "Karin", "Sara", "Emma", "Johanna", "Linnea", "Elin", "Ida",
@@ -427,8 +443,8 @@ def _season(profile: Season, weeks: npt.NDArray[np.int64]) -> npt.NDArray[np.flo
         factor = 1.0 + amplitude * np.cos(2 * np.pi * (w - 6) / 52)
         return np.asarray(factor, dtype=float)
     planned = {
-        1: 0.75, 26: 0.9, 27: 0.7, 28: 0.4, 29: 0.4, 30: 0.4, 31: 0.4, 32: 0.7, 33: 0.9,
-        51: 0.85, 52: 0.35,
+        1: 0.75, 25: 0.9, 26: 0.75, 27: 0.6, 28: 0.4, 29: 0.4, 30: 0.4, 31: 0.4, 32: 0.6,
+        33: 0.75, 34: 0.9, 51: 0.85, 52: 0.35,
     }  # fmt: skip
     outpatient = planned | {28: 0.5, 29: 0.5, 30: 0.5, 31: 0.5, 52: 0.4, 1: 0.8}
     table = planned if profile == "elective" else outpatient
@@ -451,16 +467,10 @@ def _rooms(scale: float, year: int) -> list[Room]:
     renovation = _closure(_weeks(year, 45, 46), "renovation")
     rooms: list[Room] = []
     for kind in _ROOMS:
-        count = max(1, round(kind.count * scale))
+        count = max(1, round(kind.rooms * scale))
         opening = [OpeningHours.model_validate(
             {"weekdays": _WEEKDAYS_OPEN, "start": kind.start, "end": kind.end}
         )]  # fmt: skip
-        if kind.room_type == "gipsrum":
-            # The second plaster room is the acute one, staffed in the mornings only.
-            morning = {"weekdays": _WEEKDAYS_OPEN, "start": "08:00", "end": "12:00"}
-            opening_of = [opening] + [[OpeningHours.model_validate(morning)]] * (count - 1)
-        else:
-            opening_of = [opening] * count
         summer_closed = {
             "operationssal": count // 2,
             "mottagningsrum": count // 4,
@@ -478,7 +488,7 @@ def _rooms(scale: float, year: int) -> list[Room]:
                     id=f"{kind.prefix}{number}",
                     name=f"{kind.name} {number}",
                     room_type=kind.room_type,
-                    opening=opening_of[number - 1],
+                    opening=opening,
                     closures=closures,
                 )
             )
@@ -491,8 +501,8 @@ def _closure(days: tuple[date, date], reason: str) -> DateRange:
 
 def _ward(scale: float, year: int) -> Ward:
     beds = max(4, round(_WARD_BEDS * scale))
-    summer_beds = max(2, round(_WARD_SUMMER_BEDS * scale))
-    christmas_beds = max(3, round(24 * scale))
+    summer_beds = min(beds, max(2, round(_WARD_SUMMER_BEDS * scale)))
+    christmas_beds = min(beds, max(3, round(_WARD_CHRISTMAS_BEDS * scale)))
     return Ward(
         id=WARD_ID,
         name="Orthopaedic ward (ortopedavdelning)",
@@ -513,12 +523,11 @@ def _bed_change(days: tuple[date, date], beds: int) -> BedChange:
 # People
 
 
-def _staff(rng: np.random.Generator, scale: float, year: int) -> list[dict[str, Any]]:
+def _staff(rng: np.random.Generator, counts: list[int], year: int) -> list[dict[str, Any]]:
     """Staff members as documents (validated with the unit): rates, names and absences."""
     horizon_end = date.fromisocalendar(year, 52, 7)
     staff: list[dict[str, Any]] = []
-    for profession in _PROFESSIONS:
-        count = max(1, round(profession.staff * scale * rng.normal(1.0, 0.05)))
+    for profession, count in zip(_PROFESSIONS, counts, strict=True):
         rates = rng.choice(len(_EMPLOYMENT_RATES), size=count, p=profession.rates)
         firsts = rng.integers(len(_FIRST_NAMES), size=count)
         lasts = rng.integers(len(_SURNAMES), size=count)
@@ -526,7 +535,8 @@ def _staff(rng: np.random.Generator, scale: float, year: int) -> list[dict[str, 
         # keeps about half of its people in every summer week.
         lengths = np.where(rng.random(count) < 0.3, 5, 4)
         period = rng.permutation(count) % 2
-        extra = rng.random(count)
+        # Those with four summer weeks take the fifth in turns over the rest of the year.
+        turn = rng.permutation(count) % len(_FIFTH_WEEKS)
         for n in range(count):
             member: dict[str, Any] = {
                 "id": f"{profession.prefix}-{n + 1:03d}",
@@ -539,7 +549,8 @@ def _staff(rng: np.random.Generator, scale: float, year: int) -> list[dict[str, 
             length = int(lengths[n])
             start = _SUMMER_PERIODS[length][period[n]]
             absences = [_absence(*_weeks(year, start, start + length - 1))]
-            absences += _other_absences(rng, profession.id, length, extra[n], year, horizon_end)
+            fifth = _FIFTH_WEEKS[turn[n]] if length == 4 else None
+            absences += _other_absences(rng, profession.id, fifth, year, horizon_end)
             member["absences"] = sorted(absences, key=lambda a: a["start"])
             _specialise(rng, member, profession.id, rate)
             staff.append(member)
@@ -558,23 +569,14 @@ def _absence(
 def _other_absences(
     rng: np.random.Generator,
     profession: str,
-    summer_weeks: int,
-    draw: float,
+    fifth_week: int | None,
     year: int,
     horizon_end: date,
 ) -> list[dict[str, Any]]:
     """The rest of the year: a fifth vacation week, parental leave, sick leave, training."""
     absences: list[dict[str, Any]] = []
-    if summer_weeks == 4 or draw < 0.1:
-        # Christmas or New Year (half), the winter sports week or the autumn school holiday.
-        week = (
-            int(rng.choice([51, 52]))
-            if draw < 0.5
-            else int(rng.choice([8, 9, 10]))
-            if draw < 0.75
-            else 44
-        )
-        absences.append(_absence(*_weeks(year, week, week)))
+    if fifth_week is not None:
+        absences.append(_absence(*_weeks(year, fifth_week, fifth_week)))
     roll = rng.random()
     caring = profession not in ("ortopedkirurg", "anestesiolog")
     if roll < (0.05 if caring else 0.03):
@@ -671,22 +673,28 @@ def _waiting_list(
 # Units
 
 
-def _unit(
-    catalogue: _Catalogue,
-    rng: np.random.Generator,
-    unit_id: str,
-    name: str,
-    scale: float,
-    year: int,
-    mix: npt.NDArray[np.float64],
-) -> Unit:
+class _Variant(NamedTuple):
+    """How a unit differs from the reference clinic."""
+
+    id: str
+    name: str
+    scale: float
+    """Rooms, beds and care need relative to the reference clinic."""
+    staff: list[int]
+    """Head count per profession (of :data:`_PROFESSIONS`)."""
+    mix: npt.NDArray[np.float64]
+    """Care need of each product group relative to the scaled reference."""
+
+
+def _unit(catalogue: _Catalogue, rng: np.random.Generator, variant: _Variant, year: int) -> Unit:
+    scale, mix = variant.scale, variant.mix
     return Unit.model_validate(
         {
-            "id": unit_id,
-            "name": name,
+            "id": variant.id,
+            "name": variant.name,
             "calendar": Calendar(start_week=f"{year}-W01", weeks=52),
             "competences": catalogue.competences,
-            "staff": _staff(rng, scale, year),
+            "staff": _staff(rng, variant.staff, year),
             "shift_types": catalogue.shift_types,
             "room_types": catalogue.room_types,
             "rooms": _rooms(scale, year),
@@ -703,12 +711,13 @@ def _unit(
 def orthopaedic_clinic(seed: int = 2027, year: int = 2027) -> Unit:
     """A realistic Swedish orthopaedic clinic (Ortopedkliniken) for the 52 ISO weeks of ``year``.
 
-    Four theatres, eight outpatient rooms, two plaster rooms, four physiotherapy and
-    occupational therapy rooms, a gym and a 28-bed ward at 85 % occupancy (20 beds in the
-    summer); about 150 staff in ten competences; fifteen product groups from hip arthroplasty
-    to physiotherapy with their activity mixes, weekly care need with summer, Christmas and
-    winter-fracture seasons, and a waiting list under a 90-day care guarantee. Public holidays
-    are left to the engine (the Swedish ones).
+    Four theatres (07:30-16:00 on weekdays, two of them closed in weeks 28-31), eight
+    outpatient rooms, two plaster rooms, eight physiotherapy and occupational therapy rooms, a
+    gym and a 28-bed ward at 85 % occupancy (20 beds in weeks 27-32); 140 staff in ten
+    competences; sixteen product groups, from hip arthroplasty to physiotherapy, with their
+    activity mixes over 36 activity types; weekly care need with summer, Christmas and
+    winter-fracture seasons; and a waiting list under a 90-day care guarantee. Public
+    holidays are left to the engine (the Swedish ones).
 
     Parameters
     ----------
@@ -724,16 +733,14 @@ def orthopaedic_clinic(seed: int = 2027, year: int = 2027) -> Unit:
         The clinic, id ``ortopedi``; ``balance(unit)`` shows the anaesthesia nurses as the
         bottleneck, with the summer short on ward staff.
     """
-    rng = np.random.default_rng(seed)
-    return _unit(
-        _catalogue(),
-        rng,
+    clinic = _Variant(
         "ortopedi",
         "Ortopedkliniken",
         1.0,
-        year,
+        [p.staff for p in _PROFESSIONS],
         np.ones(len(_GROUPS)),
     )
+    return _unit(_catalogue(), np.random.default_rng(seed), clinic, year)
 
 
 def region(units: int, seed: int, year: int = 2027) -> list[Unit]:
@@ -761,15 +768,22 @@ def region(units: int, seed: int, year: int = 2027) -> list[Unit]:
     if units < 0:
         raise ValueError(f"units must not be negative, got {units}")
     catalogue = _catalogue()
+    base = np.array([p.staff for p in _PROFESSIONS], dtype=float)
     result: list[Unit] = []
     for i in range(1, units + 1):
         rng = np.random.default_rng([seed, i])
         scale = math.exp(rng.uniform(math.log(0.2), math.log(3.0)))
-        mix = np.exp(rng.normal(0.0, 0.15, size=len(_GROUPS)))
+        staff = np.maximum(1, np.round(base * scale * rng.normal(1.0, 0.05, size=base.size)))
         town = _TOWNS[(i - 1) % len(_TOWNS)]
-        round_ = (i - 1) // len(_TOWNS)
-        name = f"Ortopedi {town}" + (f" {round_ + 1}" if round_ else "")
-        result.append(_unit(catalogue, rng, f"unit-{i:03d}", name, scale, year, mix))
+        lap = (i - 1) // len(_TOWNS)
+        variant = _Variant(
+            id=f"unit-{i:03d}",
+            name=f"Ortopedi {town}" + (f" {lap + 1}" if lap else ""),
+            scale=scale,
+            staff=[int(n) for n in staff],
+            mix=np.exp(rng.normal(0.0, 0.15, size=len(_GROUPS))),
+        )
+        result.append(_unit(catalogue, rng, variant, year))
     return result
 
 
