@@ -29,23 +29,18 @@ def _percent(value: float) -> str:
 
 
 def balance_table(report: BalanceReport, top: int) -> str:
-    """Weeks x the ``top`` tightest resources: utilisation and gap in shifts (or room-days,
-    beds); positive gaps are missing capacity, negative are spare."""
+    """Weeks x the ``top`` tightest resources: utilisation and gap in shifts (room-days for a
+    room type, beds for a ward); positive gaps are missing capacity, negative are spare.
+    Columns are headed by resource ids, which stay short."""
     ranking = report.ranking.head(top)
     index = {key: r for r, key in enumerate(report.resources.keys)}
     columns = {}
-    for resource, name, step in zip(
-        ranking["resource"], ranking["name"], ranking["step"], strict=True
-    ):
+    for resource in ranking["resource"]:
         r = index[resource]
-        util = report.utilisation[:, r]
-        gap = report.gap_steps[:, r]
-        columns[f"{name} ({step})"] = [
-            f"{_percent(u)} {g:+.1f}" for u, g in zip(util, gap, strict=True)
-        ]
-    keys = report.resources.keys
-    names = dict(zip(keys, report.resources.names, strict=True))
-    columns["bottleneck"] = [names[b] if b else "" for b in report.bottleneck_by_week()]
+        cells = zip(report.utilisation[:, r], report.gap_steps[:, r], strict=True)
+        columns[report.resources.refs[r]] = [f"{_percent(u)} {g:+.1f}" for u, g in cells]
+    refs = dict(zip(report.resources.keys, report.resources.refs, strict=True))
+    columns["bottleneck"] = [refs[b] if b else "" for b in report.bottleneck_by_week()]
     frame = pd.DataFrame(columns, index=pd.Index(report.weeks, name="week"))
     return frame.to_string()
 
@@ -56,7 +51,7 @@ def ranking_table(report: BalanceReport) -> str:
     frame = pd.DataFrame(
         {
             "rank": r["rank"],
-            "resource": r["name"],
+            "resource": [key.split(":", 1)[1] for key in r["resource"]],
             "kind": r["kind"],
             "need": [f"{v:,.0f} {m}" for v, m in zip(r["need"], r["measure"], strict=True)],
             "available": [f"{v:,.0f}" for v in r["available"]],
@@ -102,7 +97,8 @@ def _balance(args: argparse.Namespace) -> int:
         f"Balance of {unit.id} ({unit.name or unit.id}): {horizon}, {len(report.weeks)} weeks, "
         f"{len(unit.staff)} staff, {len(report.resources)} resources ({elapsed:.2f} s)",
         "",
-        "Utilisation per week (need / available) and the gap: + is capacity missing, - is spare.",
+        "Utilisation per week (need / available) and the gap, + missing and - spare, in shifts",
+        "for competences, room-days for room types and beds for wards:",
         balance_table(report, args.top),
         "",
         "Resources ranked over the horizon, the bottleneck first:",

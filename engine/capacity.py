@@ -2,7 +2,9 @@
 
 Staff: each member's contracted minutes, less the non-clinical share, delivered on the working
 days (Monday to Friday, not public holidays) the member is not absent, counted in the primary
-competence. A week with a public holiday gives 4/5 of a normal week; a reduced week (the
+competence. A week with a public holiday gives 4/5 of a normal week, except for staff of a
+round-the-clock competence (a ward), whose hours holidays do not reduce. Absence is counted on
+Monday to Friday, so a vacation from Monday to Friday takes the whole week. A reduced week (the
 calendar's ``reduced_weeks``) scales staff and rooms by its factor.
 
 Rooms: opening hours on the days the room is open (not public holidays, not closures) times the
@@ -89,7 +91,10 @@ def staff_minutes(unit: Unit, horizon: Horizon) -> Array:
         np.array([a.fraction for a in absences]),
         len(staff),
     )
-    present = horizon.workday * (1.0 - np.minimum(absent, 1.0))
+    round_the_clock = {c.id for c in unit.competences if c.round_the_clock}
+    every_weekday = np.array([m.competences[0] in round_the_clock for m in staff], dtype=bool)
+    base = np.where(every_weekday[:, None], horizon.weekday < 5, horizon.workday)
+    present = base * (1.0 - np.minimum(absent, 1.0))
     result: Array = contract[:, None] * horizon.per_week(present) / 5.0 * horizon.reduced
     return result
 

@@ -94,6 +94,9 @@ _PROFESSIONS = (
                 "ms", _OTHERS),
 )  # fmt: skip
 
+_ROUND_THE_CLOCK = {"sjukskoterska", "underskoterska"}
+"""Ward professions: their hours are not reduced by public holidays."""
+
 _SHIFTS = (
     ("dag", "Day (dag)", "07:00", "16:00", 480, False),
     ("operation", "Theatre day (operationsdag)", "07:15", "16:15", 480, False),
@@ -390,7 +393,12 @@ class _Catalogue(NamedTuple):
 def _catalogue() -> _Catalogue:
     return _Catalogue(
         competences=[
-            Competence(id=p.id, name=p.name, non_clinical_share=p.non_clinical_share)
+            Competence(
+                id=p.id,
+                name=p.name,
+                non_clinical_share=p.non_clinical_share,
+                round_the_clock=p.id in _ROUND_THE_CLOCK,
+            )
             for p in _PROFESSIONS
         ],
         shift_types=[

@@ -409,9 +409,14 @@ def _folder_files(unit: Unit) -> Iterator[tuple[str, str]]:
             yield _STAFF_TABLES[name].file, _csv_text(_STAFF_TABLES[name], rows)
 
 
-def write_files(folder: str | os.PathLike[str], files: Iterator[tuple[str, str]]) -> None:
+def write_files(
+    folder: str | os.PathLike[str],
+    files: Iterator[tuple[str, str]],
+    replaces: tuple[str, ...] = (),
+) -> None:
     """Write text files into ``folder`` all or nothing: each is written whole to a temporary
-    file first, and only when every one is ready are they moved into place."""
+    file first, and only when every one is ready are they moved into place. Files named in
+    ``replaces`` that are not written this time are removed, so none is left over from before."""
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".balans-", dir=target))
@@ -422,6 +427,8 @@ def write_files(folder: str | os.PathLike[str], files: Iterator[tuple[str, str]]
             names.append(name)
         for name in names:
             os.replace(staging / name, target / name)
+        for name in set(replaces) - set(names):
+            (target / name).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -432,4 +439,5 @@ def save_unit(unit: Unit, path: str | os.PathLike[str]) -> None:
     if location.suffix.lower() == ".json":
         write_files(location.parent, iter([(location.name, unit.model_dump_json(indent=2))]))
     else:
-        write_files(location, _folder_files(unit))
+        tables = [t.file for t in (*_TOP_TABLES.values(), *_STAFF_TABLES.values())]
+        write_files(location, _folder_files(unit), replaces=(UNIT_FILE, *tables))

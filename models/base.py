@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time, timedelta
+from functools import cache
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, StringConstraints
@@ -24,6 +25,7 @@ Id = Annotated[
 """An identifier: letters (Swedish included), digits, '_', '.', '-'; no spaces."""
 
 
+@cache
 def weeks_in_year(year: int) -> int:
     """Number of ISO weeks in ``year`` (52 or 53): 28 December is always in the last week."""
     return date(year, 12, 28).isocalendar().week

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from models.base import add_weeks
@@ -108,6 +109,16 @@ def _problems(unit: Unit) -> Iterator[Problem]:
             yield Problem(
                 ("rooms", i, "room_type"), room.room_type, _one_of("room type", room_types)
             )
+
+    for i, ward in enumerate(unit.wards):
+        changes = sorted(enumerate(ward.bed_changes), key=lambda item: item[1].start)
+        for (_, before), (j, after) in pairwise(changes):
+            if after.start <= before.end:
+                yield Problem(
+                    ("wards", i, "bed_changes", j, "start"),
+                    str(after.start),
+                    f"bed changes that do not overlap ({before.start} .. {before.end} is one)",
+                )
 
     for i, activity in enumerate(unit.activity_types):
         for competence in activity.team:

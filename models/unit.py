@@ -89,6 +89,9 @@ class Competence(DomainModel):
     """Length of a standard shift; gaps in minutes are expressed in shifts of this length."""
     non_clinical_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
     """Share of contracted time spent on non-clinical work (training, research, admin)."""
+    round_the_clock: bool = False
+    """Staff whose primary competence this is keep a service running every day (a ward):
+    public holidays do not reduce their hours, as they do for day-time staff."""
 
 
 class Absence(DomainModel):

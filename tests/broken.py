@@ -101,6 +101,16 @@ BROKEN: dict[str, tuple[Breaker, list[str]]] = {
         lambda f: edit(f / "care_need.csv", "hip,2027-W10,10.0", "hip,2027-W10,10.0,extra,cells"),
         ["care_need.csv line 2", "at most 3 cells"],
     ),
+    "overlapping bed changes": (
+        lambda f: edit(
+            f / "unit.yaml",
+            "  target_occupancy: 0.8",
+            "  target_occupancy: 0.8\n  bed_changes:\n"
+            "  - {start: 2027-03-08, end: 2027-03-12, beds: 6}\n"
+            "  - {start: 2027-03-10, end: 2027-03-20, beds: 4}",
+        ),
+        ["unit.yaml", "wards[0]{id=ward}.bed_changes[1].start", "'2027-03-10'", "do not overlap"],
+    ),
     "missing staff file": (
         lambda f: (f / "staff.csv").unlink(),
         ["staff.csv", "an existing file"],

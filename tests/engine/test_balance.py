@@ -217,3 +217,19 @@ def test_capacity_formula(
 def test_capacity_formula_rejects_nonsense(args: tuple[float, float, float, float]) -> None:
     with pytest.raises(ValueError, match="must"):
         capacity_in_activities(*args)
+
+
+def test_round_the_clock_staff_keep_their_hours_on_public_holidays() -> None:
+    document = tiny_document(calendar={"start_week": "2027-W12", "weeks": 1}, care_need=[])
+    document["competences"][0]["round_the_clock"] = True
+    report = balance(Unit.model_validate(document))
+    # Good Friday: nurses (a ward competence) keep 60 h, surgeons lose a fifth of 32 h
+    np.testing.assert_allclose(report.available[0, :2], [60.0, 32.0 * 4 / 5])
+
+
+def test_vacation_from_monday_to_friday_takes_the_whole_week() -> None:
+    document = tiny_document()
+    document["competences"][0]["round_the_clock"] = True
+    document["staff"][0]["absences"] = [{"start": "2027-03-15", "end": "2027-03-19"}]
+    report = balance(Unit.model_validate(document))
+    np.testing.assert_allclose(report.available[:, 0], [60.0, 20.0])

@@ -124,3 +124,13 @@ def test_json_errors_point_into_the_document(tmp_path: Path, tiny: Unit) -> None
         InputError, match=r"unit.json: wards\[0\]\{id=ward\}.target_occupancy: got 7"
     ):
         load_unit(path)
+
+
+def test_saving_again_leaves_no_stale_table(tmp_path: Path) -> None:
+    document = tiny_unit().model_dump()
+    document["staff"][0]["absences"] = [{"start": "2027-03-08", "end": "2027-03-09"}]
+    save_unit(Unit.model_validate(document), tmp_path / "u")
+    assert (tmp_path / "u" / "absences.csv").exists()
+    save_unit(tiny_unit(), tmp_path / "u")
+    assert not (tmp_path / "u" / "absences.csv").exists()
+    assert load_unit(tmp_path / "u") == tiny_unit()
