@@ -1,0 +1,1 @@
+"""The sub-commands of ``balans``: each module registers its own with ``register``."""
