@@ -1,0 +1,119 @@
+"""What every solver shares: options, status, progress reports and run statistics.
+
+Every formulation is a pure function ``solve(problem, options, progress) -> result`` whose result
+carries a :class:`SolveStats`; being infeasible or out of time is a :class:`SolveStatus`, never an
+exception.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+
+class SolveStatus(StrEnum):
+    """How a solve ended."""
+
+    OPTIMAL = "optimal"
+    """Proven optimal (within the gap limit, if one was set)."""
+    FEASIBLE = "feasible"
+    """A solution, not proven optimal (time or gap limit reached)."""
+    INFEASIBLE = "infeasible"
+    """Proven to have no solution that meets the hard rules."""
+    NO_SOLUTION = "no_solution"
+    """Stopped (time limit, cancelled) before any solution was found; nothing is proven."""
+    INVALID = "invalid"
+    """The solver rejected the model."""
+
+    @property
+    def has_solution(self) -> bool:
+        """True if the result carries a solution."""
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+def default_workers() -> int:
+    """The machine's cores (the default for parallel solvers)."""
+    return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Options every backend accepts.
+
+    Parameters
+    ----------
+    time_limit
+        Wall-clock seconds; None for no limit.
+    gap_limit
+        Stop when the relative gap ``|objective - bound| / max(1, |objective|)`` is at most this.
+    seed
+        Random seed, for repeatable runs.
+    num_workers
+        Parallel workers; None means every core of the machine.
+    backend
+        For formulations with several backends (``"highs"`` or ``"cbc"`` for MILP).
+    native
+        Passed through to the backend unchanged (parameter name -> value).
+    """
+
+    time_limit: float | None = None
+    gap_limit: float | None = None
+    seed: int = 0
+    num_workers: int | None = None
+    backend: str | None = None
+    native: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def workers(self) -> int:
+        """``num_workers``, or every core when unset."""
+        return self.num_workers if self.num_workers is not None else default_workers()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress report while solving: the incumbent, the bound and the time so far."""
+
+    elapsed: float
+    objective: float
+    bound: float
+    solutions: int
+
+    @property
+    def gap(self) -> float:
+        """Relative gap of this report."""
+        return relative_gap(self.objective, self.bound)
+
+
+ProgressCallback = Callable[[Progress], None]
+"""Called by a solver with each new incumbent (and, where the backend allows, new bounds)."""
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """``|objective - bound| / max(1, |objective|)``; infinite without an objective or bound."""
+    if not (math.isfinite(objective) and math.isfinite(bound)):
+        return math.inf
+    return abs(objective - bound) / max(1.0, abs(objective))
+
+
+@dataclass(frozen=True)
+class SolveStats:
+    """How a solve went: status, objective, best bound, gap, times and model size."""
+
+    status: SolveStatus
+    objective: float
+    bound: float
+    wall_time: float
+    backend: str
+    first_solution_time: float | None = None
+    variables: int = 0
+    constraints: int = 0
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between objective and bound."""
+        return relative_gap(self.objective, self.bound)
