@@ -8,7 +8,7 @@ Monday to Friday, so a vacation from Monday to Friday takes the whole week. A re
 calendar's ``reduced_weeks``) scales staff and rooms by its factor.
 
 Rooms: opening hours on the days the room is open (not public holidays, not closures) times the
-room type's utilisation (nyttjandegrad).
+room type's utilisation (nyttjandegrad), less the share held back for acute care.
 
 Wards: staffed beds (with bed changes such as summer closures) times days: staffed bed-days.
 """
@@ -99,8 +99,8 @@ def staff_minutes(unit: Unit, horizon: Horizon) -> Array:
     return result
 
 
-def room_minutes(unit: Unit, horizon: Horizon) -> Array:
-    """Open minutes of each room per week, before utilisation: rooms x weeks."""
+def room_open_minutes(unit: Unit, horizon: Horizon) -> Array:
+    """Open minutes of each room per day, before utilisation: rooms x days."""
     weekday_column = {day: i for i, day in enumerate(WEEKDAYS)}
     per_weekday = np.zeros((len(unit.rooms), 7))
     for r, room in enumerate(unit.rooms):
@@ -116,13 +116,31 @@ def room_minutes(unit: Unit, horizon: Horizon) -> Array:
         np.ones(len(closures)),
         len(unit.rooms),
     )
-    daily = per_weekday[:, horizon.weekday] * ~horizon.holiday * (closed == 0)
-    result: Array = horizon.per_week(daily) * horizon.reduced
+    daily: Array = per_weekday[:, horizon.weekday] * ~horizon.holiday * (closed == 0)
+    return daily
+
+
+def room_minutes(unit: Unit, horizon: Horizon) -> Array:
+    """Open minutes of each room per week, before utilisation: rooms x weeks."""
+    result: Array = horizon.per_week(room_open_minutes(unit, horizon)) * horizon.reduced
     return result
 
 
-def ward_bed_days(unit: Unit, horizon: Horizon) -> Array:
-    """Staffed bed-days of each ward per week: wards x weeks."""
+def plannable_room_minutes(unit: Unit, horizon: Horizon) -> Array:
+    """Minutes per day that each room type can be planned for: open minutes of its rooms times
+    utilisation, less the acute reserve, in reduced weeks scaled down; room types x days."""
+    room_type = {r.id: i for i, r in enumerate(unit.room_types)}
+    share = np.array([r.utilisation * (1 - r.acute_reserve) for r in unit.room_types])
+    by_type = (
+        _one_hot([room_type[r.room_type] for r in unit.rooms], len(room_type)).T
+        @ room_open_minutes(unit, horizon)
+    )
+    result: Array = by_type * share[:, None] * np.repeat(horizon.reduced, 7)
+    return result
+
+
+def ward_beds(unit: Unit, horizon: Horizon) -> Array:
+    """Staffed beds of each ward per day: wards x days."""
     base = np.array([w.beds for w in unit.wards], dtype=float)
     changes = [(w, c) for w, ward in enumerate(unit.wards) for c in ward.bed_changes]
     starts: list[date] = [c.start for _, c in changes]
@@ -133,15 +151,20 @@ def ward_bed_days(unit: Unit, horizon: Horizon) -> Array:
         np.array([c.beds - base[w] for w, c in changes]),
         len(unit.wards),
     )
-    beds = np.maximum(base[:, None] + delta, 0.0)
-    return horizon.per_week(beds)
+    result: Array = np.maximum(base[:, None] + delta, 0.0)
+    return result
+
+
+def ward_bed_days(unit: Unit, horizon: Horizon) -> Array:
+    """Staffed bed-days of each ward per week: wards x weeks."""
+    return horizon.per_week(ward_beds(unit, horizon))
 
 
 def available_capacity(unit: Unit, horizon: Horizon, resources: Resources) -> Array:
     """Available capacity per week and resource, weeks x resources, in each one's measure."""
     competence = {c.id: i for i, c in enumerate(unit.competences)}
     room_type = {r.id: i for i, r in enumerate(unit.room_types)}
-    utilisation = np.array([r.utilisation for r in unit.room_types])
+    utilisation = np.array([r.utilisation * (1 - r.acute_reserve) for r in unit.room_types])
 
     by_competence = (
         staff_minutes(unit, horizon).T

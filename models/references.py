@@ -120,7 +120,22 @@ def _problems(unit: Unit) -> Iterator[Problem]:
                     f"bed changes that do not overlap ({before.start} .. {before.end} is one)",
                 )
 
+    for i, ward in enumerate(unit.wards):
+        for j, line in enumerate(ward.staffing):
+            if line.shift not in shifts:
+                yield Problem(
+                    ("wards", i, "staffing", j, "shift"), line.shift, _one_of("shift", shifts)
+                )
+            if line.competence not in competences:
+                yield Problem(
+                    ("wards", i, "staffing", j, "competence"),
+                    line.competence,
+                    _one_of("competence", competences),
+                )
+
     for i, activity in enumerate(unit.activity_types):
+        if activity.shift is not None and activity.shift not in shifts:
+            yield Problem(("activity_types", i, "shift"), activity.shift, _one_of("shift", shifts))
         for competence in activity.team:
             if competence not in competences:
                 yield Problem(

@@ -169,6 +169,8 @@ class RoomType(DomainModel):
     name: str = ""
     utilisation: PositiveFraction = 0.85
     """Target utilisation (nyttjandegrad) of open hours: covers changeovers and variation."""
+    acute_reserve: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    """Share of each day's open hours held back for acute care, not planned for electives."""
 
 
 class OpeningHours(DomainModel):
@@ -215,6 +217,16 @@ class BedChange(DomainModel):
         return self
 
 
+class WardStaffing(DomainModel):
+    """One line of a ward's staffing key: on ``shift``, one person of ``competence`` per
+    ``patients_per_staff`` occupied beds, and never fewer than ``minimum``."""
+
+    shift: Id
+    competence: Id
+    patients_per_staff: Annotated[float, Field(gt=0.0)]
+    minimum: Annotated[int, Field(ge=0)] = 1
+
+
 class Ward(DomainModel):
     """A ward (vårdavdelning) with staffed beds and a target occupancy (beläggningsgrad)."""
 
@@ -223,6 +235,8 @@ class Ward(DomainModel):
     beds: Annotated[int, Field(gt=0)]
     target_occupancy: PositiveFraction = 0.85
     bed_changes: list[BedChange] = []
+    staffing: list[WardStaffing] = []
+    """The staffing key (bemanningsnyckel): staff per shift for the patients in the ward."""
 
 
 class ActivityType(DomainModel):
@@ -240,6 +254,13 @@ class ActivityType(DomainModel):
     team: dict[Id, Annotated[float, Field(gt=0.0)]] = {}
     room_type: Id | None = None
     ward: Id | None = None
+    shift: Id | None = None
+    """The shift type the team works while doing it; left out, the unit's first day shift."""
+    weekday_profile: dict[Weekday, Annotated[float, Field(ge=0.0)]] = {}
+    """Relative volume per weekday for the daily plan (``fri: 0.5`` for fewer on Fridays; a
+    weekday at 0 gets none). Left out, every day the room type is open weighs the same."""
+    priority: Annotated[float, Field(gt=0.0)] = 1.0
+    """How much an unplaced activity of this type weighs against others in the daily plan."""
 
     @model_validator(mode="after")
     def _bed_days_need_a_ward(self) -> ActivityType:
