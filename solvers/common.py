@@ -1,4 +1,5 @@
-"""What every solver shares: options, status, progress reports and run statistics.
+"""What every solver shares: options, progress reports, and (from :mod:`models.solve`) status
+and run statistics.
 
 Every formulation is a pure function ``solve(problem, options, progress) -> result`` whose result
 carries a :class:`SolveStats`; being infeasible or out of time is a :class:`SolveStatus`, never an
@@ -7,33 +8,23 @@ exception.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from models.solve import SolveStats, SolveStatus, relative_gap
 
-class SolveStatus(StrEnum):
-    """How a solve ended."""
-
-    OPTIMAL = "optimal"
-    """Proven optimal (within the gap limit, if one was set)."""
-    FEASIBLE = "feasible"
-    """A solution, not proven optimal (time or gap limit reached)."""
-    INFEASIBLE = "infeasible"
-    """Proven to have no solution that meets the hard rules."""
-    NO_SOLUTION = "no_solution"
-    """Stopped (time limit, cancelled) before any solution was found; nothing is proven."""
-    INVALID = "invalid"
-    """The solver rejected the model."""
-
-    @property
-    def has_solution(self) -> bool:
-        """True if the result carries a solution."""
-        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+__all__ = [
+    "Progress",
+    "ProgressCallback",
+    "SolveOptions",
+    "SolveStats",
+    "SolveStatus",
+    "default_workers",
+    "relative_gap",
+]
 
 
 def default_workers() -> int:
@@ -91,29 +82,3 @@ class Progress:
 
 ProgressCallback = Callable[[Progress], None]
 """Called by a solver with each new incumbent (and, where the backend allows, new bounds)."""
-
-
-def relative_gap(objective: float, bound: float) -> float:
-    """``|objective - bound| / max(1, |objective|)``; infinite without an objective or bound."""
-    if not (math.isfinite(objective) and math.isfinite(bound)):
-        return math.inf
-    return abs(objective - bound) / max(1.0, abs(objective))
-
-
-@dataclass(frozen=True)
-class SolveStats:
-    """How a solve went: status, objective, best bound, gap, times and model size."""
-
-    status: SolveStatus
-    objective: float
-    bound: float
-    wall_time: float
-    backend: str
-    first_solution_time: float | None = None
-    variables: int = 0
-    constraints: int = 0
-
-    @property
-    def gap(self) -> float:
-        """Relative gap between objective and bound."""
-        return relative_gap(self.objective, self.bound)
