@@ -92,6 +92,9 @@ class Competence(DomainModel):
     round_the_clock: bool = False
     """Staff whose primary competence this is keep a service running every day (a ward):
     public holidays do not reduce their hours, as they do for day-time staff."""
+    substitutes: list[Id] = []
+    """Competences whose staff may cover this one in a roster when short (a specialist nurse
+    on a ward shift, say), at the substitution penalty."""
 
 
 class Absence(DomainModel):
@@ -119,6 +122,52 @@ class ShiftRequest(DomainModel):
     weight: Annotated[int, Field(ge=1, le=1000)] = 1
 
 
+class WorkRules(DomainModel):
+    """Labour rules of a contract (Arbetstidslagen, the EU Working Time Directive and the
+    collective agreement), with Swedish defaults; a unit's rules apply to every staff member
+    unless the member has own rules.
+
+    Counts over the horizon are given per week and scaled by the roster's number of weeks
+    (rounded down), so the same rules serve a 2-week and an 18-week roster.
+    """
+
+    min_daily_rest_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 660
+    """Rest between the end of one shift and the start of the next, from clock times (11 h)."""
+    weekly_rest_minutes: Annotated[int, Field(ge=0, le=3 * 24 * 60)] = 2160
+    """Consecutive rest in every 7 consecutive days (36 h); 0 turns the rule off."""
+    max_consecutive_days: Annotated[int, Field(ge=1, le=31)] = 6
+    min_consecutive_days: Annotated[int, Field(ge=1, le=14)] = 2
+    """Shortest run of working days (runs at the start or end of the roster are exempt)."""
+    min_consecutive_days_off: Annotated[int, Field(ge=1, le=14)] = 2
+    """Shortest run of days off (runs at the start or end of the roster are exempt)."""
+    weekend_share: Fraction = 0.5
+    """Share of the weekends a person may work (0.5: every other weekend)."""
+    max_nights_per_week: Annotated[float, Field(ge=0.0, le=7.0)] = 3.0
+    """Night shifts per week on average over the roster."""
+    max_minutes_per_week: Annotated[int, Field(gt=0, le=7 * 24 * 60)] = 2880
+    """Worked minutes in any calendar week of the roster (48 h)."""
+    contract_tolerance: Fraction = 0.1
+    """Worked minutes over the roster lie within the contracted minutes +- this share."""
+    weekly_tolerance: Fraction = 0.5
+    """Worked minutes in each week lie within the week's contracted minutes +- this share
+    (and under ``max_minutes_per_week``)."""
+
+
+class RosterWeights(DomainModel):
+    """Weights of the soft rules of a roster, per unit of each penalty."""
+
+    under_cover: Annotated[int, Field(ge=0)] = 100
+    """Per person missing below a cover target."""
+    over_cover: Annotated[int, Field(ge=0)] = 5
+    """Per person above a cover target."""
+    substitution: Annotated[int, Field(ge=0)] = 10
+    """Per shift a person works in a competence that is not their own (a substitute)."""
+    weekend_fairness: Annotated[int, Field(ge=0)] = 20
+    """Per weekend of spread (most minus fewest) among staff with equal contracts."""
+    night_fairness: Annotated[int, Field(ge=0)] = 10
+    """Per night of spread (most minus fewest) among staff with equal contracts."""
+
+
 class StaffMember(DomainModel):
     """A staff member (medarbetare). The first competence is the primary one: available
     capacity is counted there; the others say what else the person may cover."""
@@ -133,6 +182,8 @@ class StaffMember(DomainModel):
     """Own non-clinical share; left out, the primary competence's."""
     absences: list[Absence] = []
     requests: list[ShiftRequest] = []
+    work_rules: WorkRules | None = None
+    """Own labour rules (a night contract, say); left out, the unit's."""
 
 
 class ShiftType(DomainModel):
@@ -324,3 +375,6 @@ class Unit(DomainModel):
     care_need: list[CareNeed] = []
     waiting_list: list[WaitingListEntry] = []
     care_guarantee: CareGuarantee = CareGuarantee()
+    work_rules: WorkRules = WorkRules()
+    """Labour rules of every staff member without own rules."""
+    roster_weights: RosterWeights = RosterWeights()
