@@ -1,0 +1,2 @@
+"""Independent checkers of schedules: they recompute every rule from the problem and the
+answer alone and share no code with the solvers."""

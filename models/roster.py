@@ -1,0 +1,297 @@
+"""The staff roster as a compact problem: staff x days x shift types, integer minutes.
+
+A :class:`RosterProblem` is the rule vocabulary written as data. The engine compiles a unit into
+one; the public Curtois & Qu benchmark reads into one too, so a single solver serves both. Every
+array is indexed by integers: ``s`` a staff member, ``d`` a day of the horizon (day 0 first),
+``t`` a shift type, ``c`` a competence, ``w`` a week (days ``7w .. 7w+6``).
+
+A roster (:class:`RosterSolution`) gives each staff member and day one shift type or none
+(``-1``, a day off) and, for a worked shift, the competence the person covers.
+
+The rules, hard unless said otherwise:
+
+- **cover** per (day, shift, competence): at least ``cover_min`` people (hard); ``cover_target``
+  with ``cover_under_weight`` per person missing and ``cover_over_weight`` per person too many
+  (soft). With ``cover_min_weight > 0`` the minimum is soft too, at that weight per person
+  missing (used to explain infeasibility);
+- **competences**: a person covers only a competence of ``can_cover``; ``substitution_cost`` is
+  the soft cost per shift covered in a competence that is not the person's own;
+- **availability**: nobody works a shift where ``available`` is False (absences, fixed days off,
+  shift types the person never works);
+- **requests** (soft): to work a shift (or any shift, ``request_shift = -1``) costs the weight
+  when not granted; not to work it costs the weight when worked;
+- **max shifts** per staff and shift type over the horizon;
+- **worked minutes** (``shift_minutes`` per shift) within ``[min_minutes, max_minutes]`` over the
+  horizon and within ``[min_week_minutes, max_week_minutes]`` in each week;
+- **consecutive days**: runs of working days at most ``max_consecutive`` long and at least
+  ``min_consecutive``; runs of days off at least ``min_consecutive_off``; minimum runs that
+  touch the first or last day are exempt (the roster continues on both sides);
+- **weekends**: at most ``max_weekends`` weekends worked (a weekend counts if Saturday or
+  Sunday is worked);
+- **successions**: ``forbidden[a, b]`` forbids shift ``b`` on the day after shift ``a``; and the
+  rest from the end of one shift to the start of the next one, from clock times, is at least
+  ``min_rest`` minutes;
+- **weekly rest**: every 7 consecutive days of the horizon hold a day off ``d`` such that the
+  time from the end of the shift on ``d - 1`` to the start of the shift on ``d + 1`` is at least
+  ``weekly_rest`` minutes (a day off, or a day outside the horizon, on either side counts as
+  long enough: two days off always give more than 36 hours); 0 turns the rule off;
+- **nights**: at most ``max_nights`` night shifts;
+- **fairness** (soft): within each group of staff with equal contracts (``fairness_group``,
+  ``-1`` for none), the spread (most minus fewest) of weekends worked costs ``weekend_fairness``
+  per weekend and of nights worked ``night_fairness`` per night.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from models.solve import SolveStats
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+MINUTES_PER_DAY = 24 * 60
+
+HARD_RULES = (
+    "one_shift_per_day",
+    "availability",
+    "competence",
+    "cover_minimum",
+    "max_shifts",
+    "total_minutes",
+    "week_minutes",
+    "max_consecutive",
+    "min_consecutive",
+    "min_consecutive_off",
+    "max_weekends",
+    "forbidden_succession",
+    "daily_rest",
+    "weekly_rest",
+    "max_nights",
+)
+"""Names of the hard rules, as violations report them."""
+
+SOFT_RULES = (
+    "cover_minimum",
+    "under_cover",
+    "over_cover",
+    "substitution",
+    "request_on",
+    "request_off",
+    "weekend_fairness",
+    "night_fairness",
+)
+"""Names of the penalty terms of the objective (``cover_minimum`` only when it is soft)."""
+
+
+@dataclass(frozen=True, eq=False)
+class RosterProblem:
+    """A roster problem: the staff, the days, the shift types, the competences and the rules.
+
+    Shapes: ``S`` staff, ``D`` days, ``T`` shift types, ``C`` competences, ``W = ceil(D / 7)``
+    weeks, ``R`` requests. See the module docstring for what each rule means.
+    """
+
+    staff_ids: tuple[str, ...]
+    shift_ids: tuple[str, ...]
+    competence_ids: tuple[str, ...]
+    n_days: int
+    first_weekday: int
+    """Weekday of day 0: 0 Monday ... 6 Sunday."""
+
+    # Shift types (T,)
+    shift_start: IntArray
+    """Start, minutes after midnight of the shift's day."""
+    shift_span: IntArray
+    """Minutes from start to end (a night shift runs into the next day)."""
+    shift_minutes: IntArray
+    """Minutes counted as worked (paid) per shift."""
+    shift_night: BoolArray
+
+    # Cover (D, T, C)
+    cover_min: IntArray
+    cover_target: IntArray
+    cover_under_weight: IntArray
+    cover_over_weight: IntArray
+
+    # Staff (S, ...)
+    can_cover: BoolArray
+    """(S, C): competences each person may cover (own and substitute ones)."""
+    substitution_cost: IntArray
+    """(S, C): cost per shift covered in that competence (0 for the person's own)."""
+    available: BoolArray
+    """(S, D, T): may the person work that shift on that day."""
+    max_shifts: IntArray
+    """(S, T)"""
+    min_minutes: IntArray
+    """(S,) over the horizon."""
+    max_minutes: IntArray
+    min_week_minutes: IntArray
+    """(S, W)"""
+    max_week_minutes: IntArray
+    max_consecutive: IntArray
+    min_consecutive: IntArray
+    min_consecutive_off: IntArray
+    max_weekends: IntArray
+    max_nights: IntArray
+    min_rest: IntArray
+    """(S,) minutes between shifts on consecutive days; 0 for no rule."""
+    weekly_rest: IntArray
+    """(S,) minutes; 0 for no rule."""
+    forbidden: BoolArray
+    """(T, T): ``forbidden[a, b]``, shift ``b`` may not follow shift ``a`` the next day."""
+    fairness_group: IntArray
+    """(S,) group of equal contracts, -1 for none."""
+
+    # Requests (R,)
+    request_staff: IntArray
+    request_day: IntArray
+    request_shift: IntArray
+    """Shift type, or -1 for any shift (a whole day on or off)."""
+    request_on: BoolArray
+    """True: a wish to work; False: a wish to be off."""
+    request_weight: IntArray
+
+    # Weights of the soft rules that are not per item
+    weekend_fairness: int = 0
+    night_fairness: int = 0
+    cover_min_weight: int = 0
+    """0: the cover minimum is hard; > 0: soft at this weight per person missing."""
+    name: str = ""
+
+    @property
+    def n_staff(self) -> int:
+        """Number of staff members."""
+        return len(self.staff_ids)
+
+    @property
+    def n_shifts(self) -> int:
+        """Number of shift types."""
+        return len(self.shift_ids)
+
+    @property
+    def n_competences(self) -> int:
+        """Number of competences."""
+        return len(self.competence_ids)
+
+    @property
+    def n_weeks(self) -> int:
+        """Number of weeks (the last one may be partial)."""
+        return -(-self.n_days // 7)
+
+    def weekend_days(self) -> list[tuple[int, ...]]:
+        """The weekends of the horizon as tuples of day indices (Saturday and Sunday that fall
+        inside the horizon), in order."""
+        weekday = (np.arange(self.n_days) + self.first_weekday) % 7
+        weekends: list[tuple[int, ...]] = []
+        for d in range(self.n_days):
+            if weekday[d] == 5:
+                weekends.append((d, d + 1) if d + 1 < self.n_days else (d,))
+            elif weekday[d] == 6 and d == 0:
+                weekends.append((0,))
+        return weekends
+
+    def __post_init__(self) -> None:
+        s, d, t, c, w = self.n_staff, self.n_days, self.n_shifts, self.n_competences, self.n_weeks
+        shapes = {
+            "shift_start": (t,),
+            "shift_span": (t,),
+            "shift_minutes": (t,),
+            "shift_night": (t,),
+            "cover_min": (d, t, c),
+            "cover_target": (d, t, c),
+            "cover_under_weight": (d, t, c),
+            "cover_over_weight": (d, t, c),
+            "can_cover": (s, c),
+            "substitution_cost": (s, c),
+            "available": (s, d, t),
+            "max_shifts": (s, t),
+            "min_minutes": (s,),
+            "max_minutes": (s,),
+            "min_week_minutes": (s, w),
+            "max_week_minutes": (s, w),
+            "max_consecutive": (s,),
+            "min_consecutive": (s,),
+            "min_consecutive_off": (s,),
+            "max_weekends": (s,),
+            "max_nights": (s,),
+            "min_rest": (s,),
+            "weekly_rest": (s,),
+            "forbidden": (t, t),
+            "fairness_group": (s,),
+        }
+        for name, shape in shapes.items():
+            actual = np.shape(getattr(self, name))
+            if actual != shape:
+                raise ValueError(f"RosterProblem.{name} has shape {actual}, expected {shape}")
+        r = np.shape(self.request_staff)
+        for name in ("request_day", "request_shift", "request_on", "request_weight"):
+            if np.shape(getattr(self, name)) != r:
+                raise ValueError(f"RosterProblem.{name} has shape {np.shape(getattr(self, name))}")
+        if not 0 <= self.first_weekday <= 6:
+            raise ValueError(f"first_weekday must be 0..6, got {self.first_weekday}")
+
+
+@dataclass(frozen=True, eq=False)
+class RosterSolution:
+    """A roster: per staff member and day, the shift type worked (-1 off) and the competence
+    covered (-1 off)."""
+
+    shift: IntArray
+    """(S, D)"""
+    competence: IntArray
+    """(S, D)"""
+
+    def worked(self) -> BoolArray:
+        """(S, D): True where a shift is worked."""
+        result: BoolArray = self.shift >= 0
+        return result
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A hard rule a roster breaks: which rule, for whom (-1: not one person), on which day
+    (-1: not one day), and what is wrong."""
+
+    rule: str
+    staff: int
+    day: int
+    detail: str
+
+
+@dataclass(frozen=True)
+class RosterCheck:
+    """The verdict of the independent checker on a roster: hard violations, and every soft
+    penalty recomputed, per rule and per staff member."""
+
+    violations: tuple[Violation, ...]
+    penalty_by_rule: dict[str, int]
+    penalty_by_staff: IntArray
+    """(S,) the penalties that belong to one person (requests, substitution); cover and
+    fairness belong to no single person and are only in ``penalty_by_rule``."""
+
+    @property
+    def feasible(self) -> bool:
+        """True when no hard rule is broken."""
+        return not self.violations
+
+    @property
+    def objective(self) -> int:
+        """Sum of all penalties."""
+        return sum(self.penalty_by_rule.values())
+
+
+@dataclass(frozen=True, eq=False)
+class RosterResult:
+    """A roster solve: statistics, the roster if one was found, the penalty per term as the
+    solver sees it, and (attached by the engine) the checker's verdict."""
+
+    stats: SolveStats
+    solution: RosterSolution | None
+    penalties: dict[str, int] = field(default_factory=dict)
+    check: RosterCheck | None = None

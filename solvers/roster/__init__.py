@@ -1,0 +1,12 @@
+"""The staff roster as a CP-SAT model: staff x days x shift types, with a general rule
+vocabulary (:mod:`models.roster`) that serves both the hospital and the public benchmarks.
+
+- :mod:`solvers.roster.variables`: the shift, work and competence variables;
+- :mod:`solvers.roster.constraints`: one function per hard rule, called in a fixed order;
+- :mod:`solvers.roster.objective`: the weighted sum of named penalty terms;
+- :mod:`solvers.roster.solve`: build, solve (options, hints, progress) and decode.
+"""
+
+from solvers.roster.solve import RosterModel, build, solve
+
+__all__ = ["RosterModel", "build", "solve"]

@@ -1,0 +1,163 @@
+"""The objective of the roster model: a weighted sum of named penalty terms.
+
+Each term is an integer linear expression; terms whose weights are all zero are left out. The
+result keeps the terms by name, so a solved roster can say what each rule cost.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solvers.roster.constraints import night_counts
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from models.roster import RosterProblem
+    from solvers.roster.constraints import CoverCells
+    from solvers.roster.variables import Literal, RosterVars
+
+Terms = dict[str, list[tuple[int, cp_model.LinearExprT]]]
+"""Per term name, ``(weight, expression)`` pairs; the term's value is their weighted sum."""
+
+
+def _cover_terms(
+    model: cp_model.CpModel, problem: RosterProblem, cells: CoverCells, terms: Terms
+) -> None:
+    """``under[d,t,c] >= target - n``, ``over[d,t,c] >= n - target`` (and ``short >= min - n``
+    when the minimum is soft), with ``n = sum_s y[s, d, t, c]``."""
+    shape = problem.cover_target.shape
+    for d, t, c in np.ndindex(shape):
+        literals = cells.get((d, t, c), [])
+        target = int(problem.cover_target[d, t, c])
+        under_w = int(problem.cover_under_weight[d, t, c])
+        over_w = int(problem.cover_over_weight[d, t, c])
+        count = sum(literals) if literals else 0
+        if target > 0 and under_w > 0:
+            if len(literals) == 0:
+                terms["under_cover"].append((under_w, target))
+            else:
+                under = model.new_int_var(0, target, f"under[{d},{t},{c}]")
+                model.add(under >= target - count)
+                terms["under_cover"].append((under_w, under))
+        if over_w > 0 and len(literals) > target:
+            over = model.new_int_var(0, len(literals) - target, f"over[{d},{t},{c}]")
+            model.add(over >= count - target)
+            terms["over_cover"].append((over_w, over))
+        minimum = int(problem.cover_min[d, t, c])
+        if problem.cover_min_weight > 0 and minimum > 0:
+            short = model.new_int_var(0, minimum, f"short[{d},{t},{c}]")
+            model.add(short >= minimum - count)
+            terms["cover_minimum"].append((problem.cover_min_weight, short))
+
+
+def _substitution_terms(problem: RosterProblem, v: RosterVars, terms: Terms) -> None:
+    """``substitution_cost[s, c] * y[s, d, t, c]``."""
+    for (s, _, _, c), var in v.y.items():
+        cost = int(problem.substitution_cost[s, c])
+        if cost > 0:
+            terms["substitution"].append((cost, var))
+
+
+def _request_terms(problem: RosterProblem, v: RosterVars, terms: Terms) -> None:
+    """A wish to work shift ``t``: ``weight * (1 - x[s, d, t])`` (``1 - work[s, d]`` for any
+    shift); a wish to be off: ``weight * x[s, d, t]`` (``work[s, d]`` for any shift)."""
+    for s, d, t, on, weight in zip(
+        problem.request_staff.tolist(),
+        problem.request_day.tolist(),
+        problem.request_shift.tolist(),
+        problem.request_on.tolist(),
+        problem.request_weight.tolist(),
+        strict=True,
+    ):
+        if weight == 0:
+            continue
+        literal: Literal | None
+        literal = v.work[s][d] if t < 0 else v.x[s][d].get(t)
+        if on:
+            terms["request_on"].append((weight, 1 if literal is None else 1 - literal))
+        elif literal is not None:
+            terms["request_off"].append((weight, literal))
+
+
+def _spread(
+    model: cp_model.CpModel, counts: Sequence[cp_model.LinearExprT], high: int, name: str
+) -> cp_model.IntVar:
+    """``most - fewest`` of ``counts`` (each between 0 and ``high``)."""
+    most = model.new_int_var(0, high, f"{name}_most")
+    fewest = model.new_int_var(0, high, f"{name}_fewest")
+    for count in counts:
+        model.add(most >= count)
+        model.add(fewest <= count)
+    spread = model.new_int_var(0, high, f"{name}_spread")
+    model.add(spread == most - fewest)
+    return spread
+
+
+def _fairness_terms(
+    model: cp_model.CpModel,
+    problem: RosterProblem,
+    v: RosterVars,
+    weekends: list[list[Literal]],
+    terms: Terms,
+) -> None:
+    """Per group ``g`` of equal contracts: ``max_s W_s - min_s W_s`` with ``W_s`` the weekends
+    worked, and the same for nights."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    for s, g in enumerate(problem.fairness_group.tolist()):
+        if g >= 0:
+            groups[g].append(s)
+    for g, members in sorted(groups.items()):
+        if len(members) < 2:
+            continue
+        if problem.weekend_fairness > 0 and weekends and weekends[0]:
+            counts = [sum(weekends[s]) for s in members]
+            spread = _spread(model, counts, len(weekends[0]), f"weekends[{g}]")
+            terms["weekend_fairness"].append((problem.weekend_fairness, spread))
+        if problem.night_fairness > 0 and problem.shift_night.any():
+            counts = [sum(night_counts(problem, v, s)) for s in members]
+            spread = _spread(model, counts, problem.n_days, f"nights[{g}]")
+            terms["night_fairness"].append((problem.night_fairness, spread))
+
+
+def build_objective(
+    model: cp_model.CpModel,
+    problem: RosterProblem,
+    v: RosterVars,
+    cells: CoverCells,
+    weekends: list[list[Literal]],
+) -> Terms:
+    r"""Minimise the weighted sum of the penalty terms.
+
+    .. math::
+
+        \min \; & \sum_{d,t,c} \big(u_{dtc}\,\mathrm{under}_{dtc}
+                 + o_{dtc}\,\mathrm{over}_{dtc} + m\,\mathrm{short}_{dtc}\big)
+          + \sum_{s,d,t,c} k_{sc}\, y_{sdtc} \\
+          & + \sum_{(s,d,t,w) \in \mathrm{ON}} w\,(1 - x_{sdt})
+          + \sum_{(s,d,t,w) \in \mathrm{OFF}} w\, x_{sdt}
+          + \sum_g \big(f_W (\max_{s \in g} W_s - \min_{s \in g} W_s)
+          + f_N (\max_{s \in g} N_s - \min_{s \in g} N_s)\big)
+
+    with ``under >= target - n``, ``over >= n - target``, ``short >= min - n`` (only when the
+    minimum is soft, weight ``m = cover_min_weight``), ``n = sum_s y``, ``k`` the substitution
+    cost, ``x_{sd*}`` meaning ``work[s, d]`` for a request on any shift, ``W_s`` the weekends
+    and ``N_s`` the nights worked. Zero weights add no term.
+
+    Returns
+    -------
+    Terms
+        The terms by name, to read their values from a solution.
+    """
+    terms: Terms = defaultdict(list)
+    _cover_terms(model, problem, cells, terms)
+    _substitution_terms(problem, v, terms)
+    _request_terms(problem, v, terms)
+    _fairness_terms(model, problem, v, weekends, terms)
+    expressions = [weight * expr for parts in terms.values() for weight, expr in parts]
+    model.minimize(sum(expressions) if expressions else 0)
+    return dict(terms)
