@@ -131,10 +131,9 @@ def plannable_room_minutes(unit: Unit, horizon: Horizon) -> Array:
     utilisation, less the acute reserve, in reduced weeks scaled down; room types x days."""
     room_type = {r.id: i for i, r in enumerate(unit.room_types)}
     share = np.array([r.utilisation * (1 - r.acute_reserve) for r in unit.room_types])
-    by_type = (
-        _one_hot([room_type[r.room_type] for r in unit.rooms], len(room_type)).T
-        @ room_open_minutes(unit, horizon)
-    )
+    by_type = _one_hot(
+        [room_type[r.room_type] for r in unit.rooms], len(room_type)
+    ).T @ room_open_minutes(unit, horizon)
     result: Array = by_type * share[:, None] * np.repeat(horizon.reduced, 7)
     return result
 

@@ -42,6 +42,8 @@ from models.unit import (
     ShiftType,
     Unit,
     Ward,
+    WardStaffing,
+    Weekday,
 )
 
 if TYPE_CHECKING:
@@ -390,6 +392,42 @@ class _Catalogue(NamedTuple):
     product_groups: list[ProductGroup]
 
 
+_FEWER_ON_FRIDAYS: dict[Weekday, float] = {
+    "mon": 1.0, "tue": 1.0, "wed": 1.0, "thu": 1.0, "fri": 0.6,
+}  # fmt: skip
+_WEEKDAY_PROFILES: dict[str, dict[Weekday, float]] = {
+    # visits thin out on Fridays; joint replacements too, so that the patients are not in the
+    # ward over a weekend with fewer staff
+    "new_visit": _FEWER_ON_FRIDAYS,
+    "return_visit": _FEWER_ON_FRIDAYS,
+    "op_hoftprotes": _FEWER_ON_FRIDAYS,
+    "op_knaprotes": _FEWER_ON_FRIDAYS,
+}
+
+_WARD_STAFFING = (
+    # shift, competence, patients per person, minimum
+    ("dag", "sjukskoterska", 6.0, 2),
+    ("dag", "underskoterska", 5.0, 2),
+    ("kvall", "sjukskoterska", 8.0, 2),
+    ("kvall", "underskoterska", 7.0, 2),
+    ("natt", "sjukskoterska", 14.0, 1),
+    ("natt", "underskoterska", 12.0, 1),
+)
+"""The ward's staffing key (bemanningsnyckel)."""
+
+
+def _activity_shift(activity: _Activity) -> str | None:
+    """Operations on the theatre day, outpatient work on the outpatient day, the rest on the
+    day shift; bed-days are staffed by the ward's staffing key instead."""
+    if activity.kind == "bed_day":
+        return None
+    if activity.kind == "operation":
+        return "operation"
+    if activity.room_type == "mottagningsrum" or activity.kind == "video_visit":
+        return "mottagning"
+    return "dag"
+
+
 def _catalogue() -> _Catalogue:
     return _Catalogue(
         competences=[
@@ -417,6 +455,8 @@ def _catalogue() -> _Catalogue:
                 team=dict(a.team),
                 room_type=a.room_type,
                 ward=a.ward,
+                shift=_activity_shift(a),
+                weekday_profile=_WEEKDAY_PROFILES.get(a.id, _WEEKDAY_PROFILES.get(a.kind, {})),
             )
             for a in _ACTIVITIES
         ],
@@ -516,6 +556,10 @@ def _ward(scale: float, year: int) -> Ward:
         name="Orthopaedic ward (ortopedavdelning)",
         beds=beds,
         target_occupancy=0.85,
+        staffing=[
+            WardStaffing(shift=s, competence=c, patients_per_staff=n, minimum=m)
+            for s, c, n, m in _WARD_STAFFING
+        ],
         bed_changes=[
             _bed_change(_weeks(year, 27, 32), summer_beds),
             _bed_change(_weeks(year, 52, 52), christmas_beds),
