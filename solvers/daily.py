@@ -29,10 +29,10 @@ class _Variables:
     under: dict[tuple[int, int], pulp.LpVariable]
 
 
-def _variables(problem: DailyProblem) -> _Variables:
+def _variables(model: pulp.LpProblem, problem: DailyProblem) -> _Variables:
     n_activities, n_weeks = problem.volumes.shape
     x = {
-        (a, d): pulp.LpVariable(
+        (a, d): model.add_variable(
             f"x_{a}_{d}",
             lowBound=0,
             cat=pulp.LpInteger if problem.integral[a] else pulp.LpContinuous,
@@ -40,17 +40,19 @@ def _variables(problem: DailyProblem) -> _Variables:
         for a, d in zip(*np.nonzero(problem.share > 0), strict=True)
     }
     unplaced = {
-        (a, w): pulp.LpVariable(f"u_{a}_{w}", lowBound=0)
+        (a, w): model.add_variable(f"u_{a}_{w}", lowBound=0)
         for a in range(n_activities)
         for w in range(n_weeks)
         if problem.volumes[a, w] > 0
     }
     used = np.nonzero(problem.staff_hours.sum(axis=0) > 0)[0]
     peak = {
-        (int(c), w): pulp.LpVariable(f"p_{c}_{w}", lowBound=0) for c in used for w in range(n_weeks)
+        (int(c), w): model.add_variable(f"p_{c}_{w}", lowBound=0)
+        for c in used
+        for w in range(n_weeks)
     }
-    over = {key: pulp.LpVariable(f"eo_{key[0]}_{key[1]}", lowBound=0) for key in x}
-    under = {key: pulp.LpVariable(f"eu_{key[0]}_{key[1]}", lowBound=0) for key in x}
+    over = {key: model.add_variable(f"eo_{key[0]}_{key[1]}", lowBound=0) for key in x}
+    under = {key: model.add_variable(f"eu_{key[0]}_{key[1]}", lowBound=0) for key in x}
     return _Variables(x, unplaced, peak, over, under)
 
 
@@ -149,7 +151,8 @@ def _objective(
 def _decode(problem: DailyProblem, v: _Variables, stats: SolveStats) -> DailyResult:
     volumes = np.zeros((problem.n_activities, problem.n_days))
     for (a, d), x in v.x.items():
-        volumes[a, d] = x.varValue or 0.0
+        value = x.varValue or 0.0
+        volumes[a, d] = round(value) if problem.integral[a] else value
     unplaced = np.zeros_like(problem.volumes)
     for (a, w), u in v.unplaced.items():
         unplaced[a, w] = u.varValue or 0.0
@@ -178,7 +181,7 @@ def _week(problem: DailyProblem, w: int) -> DailyProblem:
 
 def _solve_week(problem: DailyProblem, options: SolveOptions) -> DailyResult:
     model = pulp.LpProblem("daily_plan", pulp.LpMinimize)
-    v = _variables(problem)
+    v = _variables(model, problem)
     for rule in (_week_volume, _room_capacity, _levelling, _profile):
         rule(model, problem, v)
     model += _objective(problem, v)

@@ -90,5 +90,5 @@ def solve_model(model: pulp.LpProblem, options: SolveOptions) -> SolveStats:
         wall_time=wall,
         backend=backend,
         variables=len(model.variables()),
-        constraints=len(model.constraints),
+        constraints=model.numConstraints(),
     )
