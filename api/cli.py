@@ -11,11 +11,11 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from api.commands import balance, units
+from api.commands import balance, plan, serve, units
 from engine.errors import InputError
 
 Command = Callable[[argparse.Namespace], int]
-COMMAND_MODULES = (balance, units)
+COMMAND_MODULES = (balance, units, serve, plan)
 
 
 def build_parser() -> argparse.ArgumentParser:

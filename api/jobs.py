@@ -1,0 +1,530 @@
+"""The job runner: solves in a pool of worker processes, off the event loop.
+
+Job kinds live in one table, :data:`JOB_KINDS`: a kind is a function ``(unit, options,
+progress) -> JSON-able result`` and the roles that may submit it. Adding a stage is one entry.
+
+The runner keeps ``workers`` processes (``spawn``ed, so no lock or thread of the server is
+copied into them). Each process has a slot thread in the server that hands it one job at a
+time through a pipe, stores the progress the job reports, and writes the result or the error
+in the same transaction as the final state. A job is stopped by killing its process (the solver
+stops with it), when it is cancelled or when it runs past its time limit plus a grace period;
+the slot then starts a fresh process. Jobs are claimed with a conditional update
+(``queued -> running``), so a job cancelled while queued never starts. On start, jobs that
+were queued or running when the service last stopped are queued again.
+
+One service process per database: two services on one database would both re-queue its jobs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import multiprocessing
+import os
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from api.db import Job, JobResult, utcnow
+from engine.balance import balance
+from engine.errors import InputError
+from models.unit import Unit
+from solvers.common import Progress, ProgressCallback, SolveOptions
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+    from api.db import Database
+
+log = logging.getLogger(__name__)
+
+JobFunction = Callable[[Unit, SolveOptions, ProgressCallback], Mapping[str, Any]]
+
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
+    "queued",
+    "running",
+    "succeeded",
+    "failed",
+    "cancelled",
+)
+FINAL_STATES = frozenset({SUCCEEDED, FAILED, CANCELLED})
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A kind of solve job.
+
+    Parameters
+    ----------
+    name
+        The ``kind`` clients ask for.
+    run
+        ``run(unit, options, progress)``: solve and return a JSON-able result; report progress
+        through ``progress``; raise :class:`engine.errors.InputError` for input it cannot use.
+    roles
+        The roles whose keys may submit it.
+    summary
+        One line for the API documentation.
+    """
+
+    name: str
+    run: JobFunction
+    roles: frozenset[str]
+    summary: str
+
+
+def run_balance(unit: Unit, options: SolveOptions, progress: ProgressCallback) -> dict[str, Any]:
+    """The ``balance`` kind: need against available capacity per week and resource.
+
+    No solver is involved; one progress report marks the end of the computation.
+    """
+    started = time.perf_counter()
+    report = balance(unit)
+    document = report.to_dict()
+    progress(Progress(elapsed=time.perf_counter() - started, objective=0.0, bound=0.0, solutions=1))
+    return document
+
+
+JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
+    {
+        kind.name: kind
+        for kind in (
+            JobKind(
+                "balance",
+                run_balance,
+                frozenset({"planner", "system"}),
+                "care need against available capacity per week and resource",
+            ),
+        )
+    }
+)
+"""Every kind of job the service runs, by name."""
+
+
+# --------------------------------------------------------------------------------------------
+# The worker process
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _problems(error: InputError) -> list[dict[str, Any]]:
+    return [
+        {
+            "source": p.source,
+            "field": p.field,
+            "value": None if p.value is None else repr(p.value),
+            "expected": p.expected,
+            "message": str(p),
+        }
+        for p in error.problems
+    ]
+
+
+def worker_main(conn: Connection, kinds: Mapping[str, JobKind]) -> None:
+    """Body of a worker process: run the jobs that arrive on ``conn`` one at a time.
+
+    Messages sent back: ``("progress", job_id, {...})``, ``("done", job_id, result)``,
+    ``("failed", job_id, error)``. The process ends when the pipe closes, and, at its next
+    progress report, when the server that started it is gone.
+    """
+    import signal
+
+    # Ctrl-C reaches the whole process group; the server decides what happens to jobs.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        job_id, kind_name, document, option_values = task
+
+        def report(update: Progress, job_id: str = job_id) -> None:
+            if os.getppid() != parent:
+                os._exit(0)  # orphaned: the server died and the job will be run again
+            conn.send(
+                (
+                    "progress",
+                    job_id,
+                    {
+                        "elapsed": round(update.elapsed, 3),
+                        "objective": _finite(update.objective),
+                        "bound": _finite(update.bound),
+                        "gap": _finite(update.gap),
+                        "solutions": update.solutions,
+                    },
+                )
+            )
+
+        try:
+            unit = Unit.model_validate(document)
+            result = dict(kinds[kind_name].run(unit, SolveOptions(**option_values), report))
+            message: tuple[str, str, Any] = ("done", job_id, result)
+        except InputError as error:
+            message = ("failed", job_id, {"type": "input", "problems": _problems(error)})
+        except Exception as error:
+            message = (
+                "failed",
+                job_id,
+                {
+                    "type": "error",
+                    "message": f"{type(error).__name__}: {error}",
+                    "trace": traceback.format_exc(limit=8)[-4000:],
+                },
+            )
+        try:
+            conn.send(message)
+        except (BrokenPipeError, OSError):
+            return
+
+
+# --------------------------------------------------------------------------------------------
+# The runner in the server
+
+
+@dataclass
+class _Running:
+    job_id: str
+    cancel: threading.Event
+    deadline: float
+
+
+class _Slot:
+    """One worker process and the thread in the server that feeds it."""
+
+    def __init__(self, runner: JobRunner, index: int) -> None:
+        self.runner = runner
+        self.index = index
+        self.process: BaseProcess | None = None
+        self.conn: Connection | None = None
+        self.running: _Running | None = None
+        self.thread = threading.Thread(target=self._loop, name=f"balans-job-slot-{index}")
+
+    @property
+    def pid(self) -> int | None:
+        """The worker process's id, if it is alive."""
+        return self.process.pid if self.process is not None and self.process.is_alive() else None
+
+    def start_process(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        parent_end, child_end = context.Pipe()
+        process = context.Process(
+            target=worker_main,
+            args=(child_end, dict(self.runner.kinds)),
+            name=f"balans-worker-{self.index}",
+            daemon=True,
+        )
+        process.start()
+        child_end.close()
+        self.process, self.conn = process, parent_end
+
+    def stop_process(self, *, kill: bool) -> None:
+        process, conn = self.process, self.conn
+        self.process, self.conn = None, None
+        if conn is not None:
+            if not kill:
+                with contextlib.suppress(BrokenPipeError, OSError):
+                    conn.send(None)
+            conn.close()
+        if process is None:
+            return
+        if kill:
+            process.kill()
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
+
+    def _loop(self) -> None:
+        while True:
+            job_id = self.runner.queue.get()
+            if job_id is None:
+                return
+            try:
+                self._run(job_id)
+            except Exception:
+                log.exception("job %s: the runner failed", job_id)
+                self.runner.finish(job_id, FAILED, error={"type": "error", "message": "runner"})
+            finally:
+                self.running = None
+                self.runner.notify(job_id)
+
+    def _run(self, job_id: str) -> None:
+        runner = self.runner
+        claimed = runner.claim(job_id)
+        if claimed is None:
+            return
+        kind_name, document, options = claimed
+        if kind_name not in runner.kinds:
+            runner.finish(
+                job_id,
+                FAILED,
+                error={"type": "input", "message": f"unknown job kind {kind_name!r}"},
+            )
+            return
+        if self.process is None or not self.process.is_alive():
+            self.stop_process(kill=True)
+            self.start_process()
+        assert self.conn is not None
+        assert self.process is not None
+        time_limit = float(options.get("time_limit") or runner.default_time_limit)
+        running = _Running(
+            job_id, threading.Event(), time.monotonic() + time_limit + runner.grace_seconds
+        )
+        self.running = running
+        if job_id in runner.cancel_requests:
+            running.cancel.set()
+        self.conn.send((job_id, kind_name, document, options))
+        last_store = 0.0
+        while True:
+            if running.cancel.is_set():
+                self.stop_process(kill=True)
+                runner.finish(job_id, CANCELLED, error={"type": "cancelled"})
+                return
+            if runner.stopping.is_set():
+                self.stop_process(kill=True)
+                runner.requeue(job_id)
+                return
+            if time.monotonic() > running.deadline:
+                self.stop_process(kill=True)
+                runner.finish(
+                    job_id,
+                    FAILED,
+                    error={
+                        "type": "time_limit",
+                        "message": f"still running {runner.grace_seconds:g} s after its time "
+                        f"limit of {time_limit:g} s; its process was stopped",
+                    },
+                )
+                return
+            try:
+                if not self.conn.poll(0.05):
+                    if not self.process.is_alive():
+                        raise EOFError
+                    continue
+                tag, _, payload = self.conn.recv()
+            except (EOFError, OSError):
+                code = self.process.exitcode if self.process is not None else None
+                self.stop_process(kill=True)
+                runner.finish(
+                    job_id,
+                    FAILED,
+                    error={
+                        "type": "worker_died",
+                        "message": f"the worker process ended (exit code {code}) during the job",
+                    },
+                )
+                return
+            if tag == "progress":
+                runner.latest_progress[job_id] = payload
+                now = time.monotonic()
+                if now - last_store >= runner.progress_interval:
+                    runner.store_progress(job_id, payload)
+                    last_store = now
+            elif tag == "done":
+                runner.finish(job_id, SUCCEEDED, result=payload)
+                return
+            else:
+                runner.finish(job_id, FAILED, error=payload)
+                return
+
+
+class JobRunner:
+    """Runs queued jobs in ``workers`` worker processes and records what happens to them.
+
+    Parameters
+    ----------
+    database
+        Where jobs, progress and results are kept.
+    kinds
+        The job kinds it can run (default :data:`JOB_KINDS`).
+    workers
+        Number of worker processes.
+    default_time_limit, grace_seconds
+        A job's time limit when its options set none; how long past it a job may run before its
+        process is killed.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        kinds: Mapping[str, JobKind] = JOB_KINDS,
+        *,
+        workers: int = 2,
+        default_time_limit: float = 60.0,
+        grace_seconds: float = 10.0,
+        progress_interval: float = 0.5,
+    ) -> None:
+        self.database = database
+        self.kinds = kinds
+        self.default_time_limit = default_time_limit
+        self.grace_seconds = grace_seconds
+        self.progress_interval = progress_interval
+        self.queue: queue.Queue[str | None] = queue.Queue()
+        self.stopping = threading.Event()
+        self.cancel_requests: set[str] = set()
+        self.latest_progress: dict[str, dict[str, Any]] = {}
+        self._waiters: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        self._slots = [_Slot(self, i) for i in range(workers)]
+        self.started = False
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def start(self) -> list[str]:
+        """Start the worker processes and queue again the jobs a previous run left unfinished.
+
+        Returns
+        -------
+        list of str
+            The ids of the jobs queued again, oldest first.
+        """
+        with self.database.session() as session, session.begin():
+            session.execute(
+                update(Job).where(Job.state.in_([QUEUED, RUNNING])).values(state=QUEUED)
+            )
+            pending = list(
+                session.scalars(
+                    select(Job.id).where(Job.state == QUEUED).order_by(Job.created_at, Job.id)
+                )
+            )
+        for slot in self._slots:
+            slot.start_process()
+            slot.thread.start()
+        for job_id in pending:
+            self.queue.put(job_id)
+        self.started = True
+        return pending
+
+    def stop(self) -> None:
+        """Stop the slots and their processes; running jobs go back to the queue for next time."""
+        self.stopping.set()
+        for _ in self._slots:
+            self.queue.put(None)
+        for slot in self._slots:
+            if slot.thread.is_alive():
+                slot.thread.join(timeout=10)
+            slot.stop_process(kill=slot.running is not None)
+        self.started = False
+
+    @property
+    def worker_pids(self) -> list[int | None]:
+        """Process id of each worker (None where a worker is being replaced)."""
+        return [slot.pid for slot in self._slots]
+
+    def running_pid(self, job_id: str) -> int | None:
+        """Process id of the worker running ``job_id``, if it is running."""
+        for slot in self._slots:
+            running = slot.running
+            if running is not None and running.job_id == job_id:
+                return slot.pid
+        return None
+
+    # -- what the routes call -----------------------------------------------------------------
+
+    def submit(self, job_id: str, *, waiter: bool = False) -> threading.Event | None:
+        """Queue a committed job; with ``waiter``, an event that is set when it has finished."""
+        event = None
+        if waiter:
+            event = threading.Event()
+            with self._lock:
+                self._waiters[job_id] = event
+        self.queue.put(job_id)
+        return event
+
+    def forget_waiter(self, job_id: str) -> None:
+        """Drop the waiter of ``job_id`` (the synchronous call gave up or got its answer)."""
+        with self._lock:
+            self._waiters.pop(job_id, None)
+
+    def cancel(self, job_id: str, *, timeout: float = 10.0) -> None:
+        """Stop ``job_id`` if a worker is running it, and wait (up to ``timeout``) until it is."""
+        with self._lock:
+            self.cancel_requests.add(job_id)
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                busy = [s for s in self._slots if s.running and s.running.job_id == job_id]
+                if not busy:
+                    return
+                for slot in busy:
+                    if slot.running is not None:
+                        slot.running.cancel.set()
+                time.sleep(0.02)
+        finally:
+            with self._lock:
+                self.cancel_requests.discard(job_id)
+
+    # -- what the slots call ------------------------------------------------------------------
+
+    def notify(self, job_id: str) -> None:
+        self.latest_progress.pop(job_id, None)
+        with self._lock:
+            event = self._waiters.pop(job_id, None)
+        if event is not None:
+            event.set()
+
+    def claim(self, job_id: str) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+        """Mark a queued job running; its kind, document and options, or None if it is not
+        queued any more (cancelled meanwhile, or gone)."""
+        with self.database.session() as session, session.begin():
+            claimed = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.state == QUEUED)
+                .values(
+                    state=RUNNING,
+                    started_at=utcnow(),
+                    attempts=Job.attempts + 1,
+                    progress=None,
+                )
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            job = session.get(Job, job_id)
+            assert job is not None
+            return job.kind, job.document, job.options
+
+    def store_progress(self, job_id: str, progress: dict[str, Any]) -> None:
+        with self.database.session() as session, session.begin():
+            session.execute(
+                update(Job).where(Job.id == job_id, Job.state == RUNNING).values(progress=progress)
+            )
+
+    def requeue(self, job_id: str) -> None:
+        with self.database.session() as session, session.begin():
+            session.execute(
+                update(Job).where(Job.id == job_id, Job.state == RUNNING).values(state=QUEUED)
+            )
+
+    def finish(
+        self,
+        job_id: str,
+        state: str,
+        *,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        """Record the end of a running job; its result is written in the same transaction."""
+        progress = self.latest_progress.get(job_id)
+        values: dict[str, Any] = {"state": state, "finished_at": utcnow(), "error": error}
+        if progress is not None:
+            values["progress"] = progress
+        with self.database.session() as session, session.begin():
+            ended = session.execute(
+                update(Job).where(Job.id == job_id, Job.state == RUNNING).values(**values)
+            )
+            if ended.rowcount == 1 and result is not None:  # type: ignore[attr-defined]
+                session.add(JobResult(job_id=job_id, document=result))
