@@ -1,0 +1,271 @@
+"""The tactical plan as a linear model: variables, one function per constraint family, and the
+objective.
+
+Indices: ``w`` week, ``g`` product group, ``r`` resource, ``e`` kind of extra capacity, ``b``
+a block of weeks of one kind (a weekly decision has one-week blocks).
+
+Variables (all non-negative):
+
+* ``x[w, g]`` patients treated (production);
+* ``B[w, g]`` patients waiting at the end of week ``w``;
+* ``u[w, g]`` of those, patients who can no longer be treated within the care guarantee;
+* ``d[w, g]`` the change of production from week ``w - 1`` to ``w``, up or down;
+* ``y[b, e]`` units of extra capacity bought for the weeks of block ``b`` (integer for
+  whole shifts, persons and beds).
+
+Waiting time is linear under first-in-first-out: the patients still waiting at the end of week
+``w`` are the ones who came last, so those past the guarantee are
+``max(0, B[w, g] - recent[w, g])``, where ``recent[w, g]`` counts the patients who arrived in
+the last ``guarantee_weeks[g]`` weeks (``j > w - guarantee_weeks[g]``), the initial waiting
+list included. Treating the oldest first is also what keeps that number lowest, so it is the
+least breach any order of treatment can reach with the same weekly volumes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pulp
+from pulp import LpAffineExpression as Expression
+from pulp import LpVariable as Variable
+
+if TYPE_CHECKING:
+    from models.plan import Array, TacticalProblem
+
+
+def recent_arrivals(problem: TacticalProblem) -> Array:
+    """``recent[w, g]``: patients who arrived in weeks ``w - guarantee_weeks[g] + 1 .. w``,
+    counting the initial list (column ``a`` of ``waiting`` arrived in week ``-(a + 1)``)."""
+    n_weeks, n_groups = problem.need.shape
+    ages = problem.waiting.shape[1]
+    # arrivals[i] is week i - ages: the list first (oldest first), then the forecast
+    arrivals = np.vstack([problem.waiting[:, ::-1].T, problem.need])
+    cumulative = np.vstack([np.zeros((1, n_groups)), np.cumsum(arrivals, axis=0)])
+    weeks = np.arange(n_weeks)[:, None]
+    last = weeks + ages + 1  # exclusive end, in the index of ``arrivals``
+    first = np.clip(last - problem.guarantee_weeks[None, :], 0, None)
+    groups = np.arange(n_groups)[None, :]
+    recent: Array = cumulative[last, groups] - cumulative[first, groups]
+    return recent
+
+
+@dataclass
+class TacticalModel:
+    """A PuLP model of a tactical problem, and its variables by index."""
+
+    problem: TacticalProblem
+    lp: pulp.LpProblem
+    x: list[list[Variable]]
+    backlog: list[list[Variable]]
+    breach: dict[tuple[int, int], Variable] = field(default_factory=dict)
+    change: dict[tuple[int, int], Variable] = field(default_factory=dict)
+    extra: dict[tuple[int, int], Variable] = field(default_factory=dict)
+    """``(block start week, kind) -> y``"""
+    block_of: list[list[int]] = field(default_factory=list)
+    """``block_of[e][w]``: the start week of the block of kind ``e`` holding week ``w``."""
+    short_capacity: dict[tuple[int, int], Variable] = field(default_factory=dict)
+    short_patients: dict[tuple[int, int], Variable] = field(default_factory=dict)
+    recent: Array = field(default_factory=lambda: np.zeros((0, 0)))
+
+    @property
+    def elastic(self) -> bool:
+        """True for the relaxation that explains a contradiction."""
+        return bool(self.short_capacity)
+
+
+def add_variables(problem: TacticalProblem, *, elastic: bool = False) -> TacticalModel:
+    """Create the model and its decision variables (see the module docstring).
+
+    With ``elastic``, integer units are relaxed and two kinds of slack are added: capacity
+    missing per week and resource, and patients missing per week and product group.
+    """
+    lp = pulp.LpProblem("tactical", pulp.LpMinimize)
+    n_weeks, n_groups = problem.need.shape
+    weights = problem.weights
+    x = [[Variable(f"x_{w}_{g}", lowBound=0) for g in range(n_groups)] for w in range(n_weeks)]
+    backlog = [
+        [Variable(f"B_{w}_{g}", lowBound=0) for g in range(n_groups)] for w in range(n_weeks)
+    ]
+    model = TacticalModel(problem, lp, x, backlog, recent=recent_arrivals(problem))
+    if weights.breach > 0 and not elastic:
+        model.breach = {
+            (w, g): Variable(f"u_{w}_{g}", lowBound=0)
+            for w in range(n_weeks)
+            for g in range(n_groups)
+        }
+    if weights.levelling > 0 and not elastic:
+        model.change = {
+            (w, g): Variable(f"d_{w}_{g}", lowBound=0)
+            for w in range(1, n_weeks)
+            for g in range(n_groups)
+        }
+    extra = problem.extra
+    for e in range(len(extra)):
+        block = int(extra.block_weeks[e])
+        starts = list(range(0, n_weeks, block))
+        model.block_of.append([w - w % block for w in range(n_weeks)])
+        category = pulp.LpInteger if extra.integer[e] and not elastic else pulp.LpContinuous
+        for start in starts:
+            upper = float(extra.max_units[start : start + block, e].min())
+            if upper <= 0:
+                continue
+            model.extra[start, e] = Variable(
+                f"y_{start}_{e}", lowBound=0, upBound=upper, cat=category
+            )
+    if elastic:
+        model.short_capacity = {
+            (w, r): Variable(f"sc_{w}_{r}", lowBound=0)
+            for w in range(n_weeks)
+            for r in range(problem.n_resources)
+        }
+        model.short_patients = {
+            (w, g): Variable(f"sp_{w}_{g}", lowBound=0)
+            for w in range(n_weeks)
+            for g in range(n_groups)
+        }
+    return model
+
+
+def add_backlog_balance(model: TacticalModel) -> None:
+    """The waiting list carries over: ``B[w, g] = B[w - 1, g] + need[w, g] - x[w, g]``, with
+    ``B[-1, g]`` the initial waiting list. ``B >= 0``: no one is treated who is not there.
+
+    In the elastic model, ``sp[w, g]`` patients may be missing: they are added to the need.
+    """
+    problem = model.problem
+    initial = problem.waiting.sum(axis=1)
+    for w, row in enumerate(model.backlog):
+        for g, stock in enumerate(row):
+            terms = [(stock, 1.0), (model.x[w][g], 1.0)]
+            if w > 0:
+                terms.append((model.backlog[w - 1][g], -1.0))
+            if model.short_patients:
+                terms.append((model.short_patients[w, g], -1.0))
+            rhs = float(problem.need[w, g]) + (float(initial[g]) if w == 0 else 0.0)
+            model.lp += Expression(terms) == rhs, f"backlog_{w}_{g}"
+
+
+def add_guarantee_breach(model: TacticalModel) -> None:
+    """Patients past the care guarantee: ``u[w, g] >= B[w, g] - recent[w, g]`` (and
+    ``u >= 0``); with ``u`` penalised, ``u = max(0, B - recent)``, the first-in-first-out
+    count of patients who can no longer be treated within the guarantee."""
+    for (w, g), breach in model.breach.items():
+        model.lp += (
+            Expression([(breach, 1.0), (model.backlog[w][g], -1.0)]) >= -float(model.recent[w, g]),
+            f"breach_{w}_{g}",
+        )
+
+
+def add_capacity(model: TacticalModel) -> None:
+    """Capacity per week and resource:
+    ``sum_g usage[g, r] x[w, g] <= capacity[w, r] + sum_{e -> r} size[e] y[block(w), e]``.
+
+    Only resources some product group uses are constrained. In the elastic model ``sc[w, r]``
+    of capacity may be missing.
+    """
+    problem = model.problem
+    extra = problem.extra
+    by_resource: dict[int, list[int]] = {}
+    for e in range(len(extra)):
+        by_resource.setdefault(int(extra.resource[e]), []).append(e)
+    for r in range(problem.n_resources):
+        groups = np.flatnonzero(problem.usage[:, r] > 0)
+        if groups.size == 0:
+            continue
+        for w in range(problem.n_weeks):
+            terms = [(model.x[w][g], float(problem.usage[g, r])) for g in groups]
+            for e in by_resource.get(r, []):
+                variable = model.extra.get((model.block_of[e][w], e))
+                if variable is not None:
+                    terms.append((variable, -float(extra.size[e])))
+            if model.short_capacity:
+                terms.append((model.short_capacity[w, r], -1.0))
+            model.lp += Expression(terms) <= float(problem.capacity[w, r]), f"capacity_{w}_{r}"
+
+
+def add_levelling(model: TacticalModel) -> None:
+    """Week-to-week change: ``d[w, g] >= x[w, g] - x[w - 1, g]`` and
+    ``d[w, g] >= x[w - 1, g] - x[w, g]``; with ``d`` penalised, ``d = |x[w] - x[w - 1]|``."""
+    for (w, g), change in model.change.items():
+        now, before = model.x[w][g], model.x[w - 1][g]
+        model.lp += Expression([(change, 1.0), (now, -1.0), (before, 1.0)]) >= 0, f"up_{w}_{g}"
+        model.lp += Expression([(change, 1.0), (now, 1.0), (before, -1.0)]) >= 0, f"dn_{w}_{g}"
+
+
+def add_pins(model: TacticalModel) -> None:
+    """Agreed volumes are locked: ``sum_g coef[p, g] x[week[p], g] = value[p]``."""
+    pins = model.problem.pins
+    for p in range(len(pins)):
+        w = int(pins.week[p])
+        terms = [(model.x[w][g], float(c)) for g, c in enumerate(pins.coef[p]) if c != 0]
+        model.lp += Expression(terms) == float(pins.value[p]), f"pin_{p}"
+
+
+def set_objective(model: TacticalModel) -> None:
+    r"""The weighted sum of the plan's costs; terms with a zero weight are left out.
+
+    .. math::
+
+        \min\; \beta \sum_{w,g} B_{wg} + \gamma \sum_{w,g} u_{wg}
+        + \lambda \sum_{w \ge 1, g} d_{wg} + \tau \sum_g B_{W-1,g}
+        + \sum_{b,e} c_e\, n_{b}\, y_{be}
+
+    with :math:`\beta, \gamma, \lambda, \tau` the weights ``backlog``, ``breach``,
+    ``levelling`` and ``terminal``, :math:`c_e` the cost of a unit of extra capacity of kind
+    :math:`e` for a week and :math:`n_b` the weeks of block :math:`b`.
+
+    The elastic model minimises only what is missing:
+    :math:`\sum_{w,r} sc_{wr} + \sum_{w,g} sp_{wg}`.
+    """
+    if model.elastic:
+        model.lp.setObjective(
+            Expression(
+                [(v, 1.0) for v in model.short_capacity.values()]
+                + [(v, 1.0) for v in model.short_patients.values()]
+            )
+        )
+        return
+    terms: list[tuple[Variable, float]] = []
+    for name, part in objective_terms(model).items():
+        del name
+        terms += part
+    model.lp.setObjective(Expression(terms))
+
+
+def objective_terms(model: TacticalModel) -> dict[str, list[tuple[Variable, float]]]:
+    """The objective's named terms as ``(variable, coefficient)`` lists, zero weights left out."""
+    problem = model.problem
+    weights = problem.weights
+    extra = problem.extra
+    terms: dict[str, list[tuple[Variable, float]]] = {}
+    if weights.backlog > 0:
+        terms["backlog"] = [(v, weights.backlog) for row in model.backlog for v in row]
+    if weights.breach > 0:
+        terms["breach"] = [(v, weights.breach) for v in model.breach.values()]
+    if weights.levelling > 0:
+        terms["levelling"] = [(v, weights.levelling) for v in model.change.values()]
+    if weights.terminal > 0 and problem.n_weeks:
+        terms["terminal"] = [(v, weights.terminal) for v in model.backlog[-1]]
+    paid = [
+        (v, float(extra.cost[e]) * min(int(extra.block_weeks[e]), problem.n_weeks - start))
+        for (start, e), v in model.extra.items()
+        if extra.cost[e] > 0
+    ]
+    if paid:
+        terms["extra"] = paid
+    return terms
+
+
+def build(problem: TacticalProblem, *, elastic: bool = False) -> TacticalModel:
+    """The whole model: variables, then each constraint family in a fixed order, then the
+    objective."""
+    model = add_variables(problem, elastic=elastic)
+    add_backlog_balance(model)
+    add_guarantee_breach(model)
+    add_capacity(model)
+    add_levelling(model)
+    add_pins(model)
+    set_objective(model)
+    return model
