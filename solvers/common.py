@@ -42,6 +42,8 @@ class SolveOptions:
         Wall-clock seconds; None for no limit.
     gap_limit
         Stop when the relative gap ``|objective - bound| / max(1, |objective|)`` is at most this.
+    abs_gap_limit
+        Stop when ``|objective - bound|`` is at most this (in the objective's own units).
     seed
         Random seed, for repeatable runs.
     num_workers
@@ -58,6 +60,7 @@ class SolveOptions:
     num_workers: int | None = None
     backend: str | None = None
     native: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    abs_gap_limit: float | None = None
 
     @property
     def workers(self) -> int:

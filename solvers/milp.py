@@ -20,6 +20,8 @@ def make_solver(options: SolveOptions) -> Any:
     common: dict[str, Any] = {"msg": False, "timeLimit": options.time_limit}
     if options.gap_limit is not None:
         common["gapRel"] = options.gap_limit
+    if options.abs_gap_limit is not None:
+        common["gapAbs"] = options.abs_gap_limit
     if backend == "highs":
         return pulp.HiGHS(
             threads=options.workers,
