@@ -56,6 +56,16 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
             lp.solverModel.setSolution(solution)
         lp.solverModel.run()
 
+    def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:
+        try:
+            return super().findSolutionValues(lp)  # type: ignore[no-any-return]
+        except KeyError:
+            # a model status PuLP does not map (a solution or node limit): read the values
+            values = list(lp.solverModel.getSolution().col_value)
+            for variable in lp.variables():
+                variable.varValue = values[variable.index]
+            return pulp.LpStatusNotSolved, pulp.LpSolutionIntegerFeasible
+
 
 def _highs_status(model_status: Any, has_solution: bool) -> SolveStatus:
     status = highspy.HighsModelStatus

@@ -84,20 +84,22 @@ def add_variables(problem: TacticalProblem, *, elastic: bool = False) -> Tactica
     lp = pulp.LpProblem("tactical", pulp.LpMinimize)
     n_weeks, n_groups = problem.need.shape
     weights = problem.weights
-    x = [[Variable(f"x_{w}_{g}", lowBound=0) for g in range(n_groups)] for w in range(n_weeks)]
+    x = [
+        [lp.add_variable(f"x_{w}_{g}", lowBound=0) for g in range(n_groups)] for w in range(n_weeks)
+    ]
     backlog = [
-        [Variable(f"B_{w}_{g}", lowBound=0) for g in range(n_groups)] for w in range(n_weeks)
+        [lp.add_variable(f"B_{w}_{g}", lowBound=0) for g in range(n_groups)] for w in range(n_weeks)
     ]
     model = TacticalModel(problem, lp, x, backlog, recent=recent_arrivals(problem))
     if weights.breach > 0 and not elastic:
         model.breach = {
-            (w, g): Variable(f"u_{w}_{g}", lowBound=0)
+            (w, g): lp.add_variable(f"u_{w}_{g}", lowBound=0)
             for w in range(n_weeks)
             for g in range(n_groups)
         }
     if weights.levelling > 0 and not elastic:
         model.change = {
-            (w, g): Variable(f"d_{w}_{g}", lowBound=0)
+            (w, g): lp.add_variable(f"d_{w}_{g}", lowBound=0)
             for w in range(1, n_weeks)
             for g in range(n_groups)
         }
@@ -111,17 +113,17 @@ def add_variables(problem: TacticalProblem, *, elastic: bool = False) -> Tactica
             upper = float(extra.max_units[start : start + block, e].min())
             if upper <= 0:
                 continue
-            model.extra[start, e] = Variable(
+            model.extra[start, e] = lp.add_variable(
                 f"y_{start}_{e}", lowBound=0, upBound=upper, cat=category
             )
     if elastic:
         model.short_capacity = {
-            (w, r): Variable(f"sc_{w}_{r}", lowBound=0)
+            (w, r): lp.add_variable(f"sc_{w}_{r}", lowBound=0)
             for w in range(n_weeks)
             for r in range(problem.n_resources)
         }
         model.short_patients = {
-            (w, g): Variable(f"sp_{w}_{g}", lowBound=0)
+            (w, g): lp.add_variable(f"sp_{w}_{g}", lowBound=0)
             for w in range(n_weeks)
             for g in range(n_groups)
         }
@@ -227,11 +229,12 @@ def set_objective(model: TacticalModel) -> None:
             )
         )
         return
-    terms: list[tuple[Variable, float]] = []
-    for name, part in objective_terms(model).items():
-        del name
-        terms += part
-    model.lp.setObjective(Expression(terms))
+    coefficients: dict[Variable, float] = {}
+    for part in objective_terms(model).values():
+        # a variable may be in several terms (the last week's backlog): add them up
+        for variable, coefficient in part:
+            coefficients[variable] = coefficients.get(variable, 0.0) + coefficient
+    model.lp.setObjective(Expression(coefficients))
 
 
 def objective_terms(model: TacticalModel) -> dict[str, list[tuple[Variable, float]]]:
