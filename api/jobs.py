@@ -317,7 +317,10 @@ class _Slot:
                     continue
                 tag, _, payload = self.conn.recv()
             except (EOFError, OSError):
-                code = self.process.exitcode if self.process is not None else None
+                code = None
+                if self.process is not None:
+                    self.process.join(timeout=5)
+                    code = self.process.exitcode
                 self.stop_process(kill=True)
                 runner.finish(
                     job_id,

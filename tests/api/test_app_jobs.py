@@ -1,0 +1,336 @@
+"""Solve jobs through the HTTP API: submit, progress, result, cancel, time limits, roles,
+synchronous mode and scenarios (TestClient, SQLite, real worker processes)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+from app_support import Service, running_service, settings_for
+from conftest import tiny_document, tiny_unit
+
+from engine.balance import balance
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    tmp = tmp_path_factory.mktemp("jobs")
+    with running_service(settings_for("", tmp, workers=2, max_wait_seconds=20)) as running:
+        running.client.post("/api/v1/units", json=tiny_document(), headers=running.headers("admin"))
+        yield running
+
+
+def submit(service: Service, body: dict[str, object], role: str = "system", **params: object):
+    return service.client.post(
+        "/api/v1/solve-jobs", json=body, headers=service.headers(role), params=params
+    )
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_balance_job_of_a_stored_unit_runs_to_its_result(service: Service) -> None:
+    response = submit(service, {"kind": "balance", "unit_id": "tiny"}, role="planner")
+    assert response.status_code == 202
+    job = response.json()
+    assert job["state"] in ("queued", "running")
+    assert response.headers["location"] == f"/api/v1/solve-jobs/{job['id']}"
+    done = service.wait(job["id"], role="planner")
+    assert done["state"] == "succeeded"
+    assert done["attempts"] == 1
+    assert done["progress"]["elapsed"] >= 0
+    result = service.client.get(
+        f"/api/v1/solve-jobs/{job['id']}/result", headers=service.headers("planner")
+    )
+    assert result.status_code == 200
+    report = result.json()["result"]
+    # The tiny unit by hand: nurses are short in W11 (120 h of need against 60 h available).
+    assert report["bottleneck"] == "competence:nurse"
+    assert report == balance(tiny_unit()).to_dict()
+
+
+def test_inline_unit_in_synchronous_mode_answers_200_with_the_result(service: Service) -> None:
+    response = submit(service, {"kind": "balance", "unit": tiny_document()}, wait=20)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["state"] == "succeeded"
+    assert body["result"]["unit"] == "tiny"
+    assert body["result"]["weeks"] == ["2027-W10", "2027-W11"]
+
+
+def test_synchronous_wait_that_runs_out_answers_202(service: Service) -> None:
+    body = {"kind": "countdown", "unit_id": "tiny", "options": {"native": {"seconds": 2}}}
+    response = submit(service, body, wait=0.3)
+    assert response.status_code == 202
+    assert response.json()["state"] in ("queued", "running")
+    assert response.json()["result"] is None
+    assert service.wait(response.json()["id"])["state"] == "succeeded"
+
+
+def test_a_wait_beyond_the_service_limit_is_422(service: Service) -> None:
+    response = submit(service, {"kind": "balance", "unit_id": "tiny"}, wait=21)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "wait"]
+
+
+def test_progress_reports_incumbent_bound_and_elapsed_while_running(service: Service) -> None:
+    body = {"kind": "countdown", "unit_id": "tiny", "options": {"native": {"seconds": 30}}}
+    job_id = submit(service, body).json()["id"]
+    deadline = time.monotonic() + 30
+    status = {}
+    while time.monotonic() < deadline:
+        status = service.client.get(
+            f"/api/v1/solve-jobs/{job_id}", headers=service.headers("system")
+        ).json()
+        if status["state"] == "running" and (status["progress"]["solutions"] or 0) >= 3:
+            break
+        time.sleep(0.05)
+    progress = status["progress"]
+    assert status["state"] == "running"
+    assert progress["bound"] == 0.0
+    assert progress["objective"] == 1000.0 - progress["solutions"]
+    assert progress["elapsed"] > 0
+    service.client.delete(f"/api/v1/solve-jobs/{job_id}", headers=service.headers("system"))
+
+
+def test_cancel_stops_the_solver_process(service: Service) -> None:
+    body = {"kind": "countdown", "unit_id": "tiny", "options": {"native": {"seconds": 60}}}
+    job_id = submit(service, body).json()["id"]
+    runner = service.client.app.state.runner  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 30
+    pid = None
+    while pid is None and time.monotonic() < deadline:
+        pid = runner.running_pid(job_id)
+        time.sleep(0.02)
+    assert pid is not None
+    assert alive(pid)
+    cancelled = service.client.delete(
+        f"/api/v1/solve-jobs/{job_id}", headers=service.headers("system")
+    )
+    assert cancelled.status_code == 200
+    assert cancelled.json()["state"] == "cancelled"
+    gone = time.monotonic() + 10
+    while alive(pid) and time.monotonic() < gone:
+        time.sleep(0.02)
+    assert not alive(pid), "the worker process of a cancelled job must be stopped"
+    result = service.client.get(
+        f"/api/v1/solve-jobs/{job_id}/result", headers=service.headers("system")
+    )
+    assert result.status_code == 409
+    again = service.client.delete(f"/api/v1/solve-jobs/{job_id}", headers=service.headers("system"))
+    assert again.status_code == 409
+    # The slot has a fresh worker: the next job runs.
+    follow = submit(service, {"kind": "balance", "unit_id": "tiny"})
+    assert service.wait(follow.json()["id"])["state"] == "succeeded"
+
+
+def test_a_solver_that_overruns_its_time_limit_is_stopped(service: Service) -> None:
+    body = {"kind": "stubborn", "unit_id": "tiny", "options": {"time_limit": 0.5}}
+    started = time.monotonic()
+    job = service.wait(submit(service, body).json()["id"], timeout=30)
+    assert job["state"] == "failed"
+    assert job["error"]["type"] == "time_limit"
+    assert "time limit of 0.5 s" in job["error"]["message"]
+    # 0.5 s of limit + 1 s of grace (the test settings), plus starting the process.
+    assert time.monotonic() - started < 20
+
+
+def test_a_kind_stops_itself_at_its_time_limit(service: Service) -> None:
+    body = {
+        "kind": "countdown",
+        "unit_id": "tiny",
+        "options": {"time_limit": 0.4, "native": {"seconds": 60}},
+    }
+    job = service.wait(submit(service, body).json()["id"])
+    assert job["state"] == "succeeded"
+    result = service.client.get(
+        f"/api/v1/solve-jobs/{job['id']}/result", headers=service.headers("system")
+    ).json()["result"]
+    assert result["stopped_by_limit"] is True
+
+
+def test_a_worker_that_dies_fails_its_job_and_is_replaced(service: Service) -> None:
+    job = service.wait(submit(service, {"kind": "crash", "unit_id": "tiny"}).json()["id"])
+    assert job["state"] == "failed"
+    assert job["error"]["type"] == "worker_died"
+    assert "exit code 3" in job["error"]["message"]
+    follow = submit(service, {"kind": "balance", "unit_id": "tiny"})
+    assert service.wait(follow.json()["id"])["state"] == "succeeded"
+
+
+def test_a_queued_job_cancelled_never_runs(service: Service) -> None:
+    long = {"kind": "countdown", "unit_id": "tiny", "options": {"native": {"seconds": 60}}}
+    blockers = [submit(service, long).json()["id"] for _ in range(2)]
+    queued = submit(service, {"kind": "balance", "unit_id": "tiny"}).json()["id"]
+    cancelled = service.client.delete(
+        f"/api/v1/solve-jobs/{queued}", headers=service.headers("system")
+    )
+    assert cancelled.json()["state"] == "cancelled"
+    assert cancelled.json()["started_at"] is None
+    for job_id in blockers:
+        service.client.delete(f"/api/v1/solve-jobs/{job_id}", headers=service.headers("system"))
+    time.sleep(0.3)
+    status = service.client.get(f"/api/v1/solve-jobs/{queued}", headers=service.headers("system"))
+    assert status.json()["state"] == "cancelled"
+    assert status.json()["attempts"] == 0
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "allowed"),
+    [
+        ("planner", "balance", True),
+        ("system", "balance", True),
+        ("scheduler", "balance", False),
+        ("admin", "balance", False),
+        ("planner", "stubborn", False),
+    ],
+)
+def test_each_kind_says_which_roles_may_solve_it(
+    service: Service, role: str, kind: str, allowed: bool
+) -> None:
+    response = submit(
+        service, {"kind": kind, "unit_id": "tiny", "options": {"time_limit": 0.1}}, role=role
+    )
+    if allowed:
+        assert response.status_code == 202
+        service.wait(response.json()["id"])
+    else:
+        assert response.status_code == 403
+        assert f"role {role} may not solve {kind}" in response.json()["detail"]
+
+
+def test_every_role_reads_its_tenants_jobs_and_no_other_tenant_does(service: Service) -> None:
+    job_id = submit(service, {"kind": "balance", "unit_id": "tiny"}).json()["id"]
+    service.wait(job_id)
+    for role in ("scheduler", "planner", "system", "admin"):
+        headers = service.headers(role)
+        assert service.client.get(f"/api/v1/solve-jobs/{job_id}", headers=headers).is_success
+    stranger = service.headers("system", "elsewhere")
+    for path in (f"/api/v1/solve-jobs/{job_id}", f"/api/v1/solve-jobs/{job_id}/result"):
+        assert service.client.get(path, headers=stranger).status_code == 404
+    assert (
+        service.client.delete(f"/api/v1/solve-jobs/{job_id}", headers=stranger).status_code == 404
+    )
+    listed = service.client.get("/api/v1/solve-jobs", headers=stranger).json()
+    assert listed == []
+    # Nor can another tenant solve this tenant's stored unit.
+    response = service.client.post(
+        "/api/v1/solve-jobs", json={"kind": "balance", "unit_id": "tiny"}, headers=stranger
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "unit_id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({"kind": "nope", "unit_id": "tiny"}, ["body", "kind"]),
+        ({"kind": "balance"}, ["body"]),
+        ({"kind": "balance", "unit_id": "tiny", "unit": tiny_document()}, ["body"]),
+        (
+            {"kind": "balance", "unit_id": "tiny", "options": {"seed": -1}},
+            ["body", "options", "seed"],
+        ),
+        (
+            {"kind": "balance", "unit_id": "tiny", "options": {"time_limit": 1e9}},
+            ["body", "options", "time_limit"],
+        ),
+        (
+            {"kind": "balance", "unit_id": "tiny", "options": {"num_workers": 9}},
+            ["body", "options", "num_workers"],
+        ),
+        ({"kind": "balance", "unit_id": "tiny", "colour": "red"}, ["body", "colour"]),
+        (
+            {"kind": "balance", "unit": tiny_document(calendar={"start_week": "2027-W60"})},
+            ["body", "unit", "calendar", "start_week"],
+        ),
+    ],
+)
+def test_bad_job_requests_are_422_with_the_field_path(
+    service: Service, body: dict[str, object], loc: list[object]
+) -> None:
+    response = submit(service, body)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == loc
+
+
+def test_unknown_job_ids_are_404(service: Service) -> None:
+    for path in ("/api/v1/solve-jobs/0123", "/api/v1/solve-jobs/" + "x" * 300 + "/result"):
+        assert service.client.get(path, headers=service.headers("system")).status_code == 404
+
+
+def test_a_scenario_solves_each_variant_side_by_side(service: Service) -> None:
+    # More nurses: a third full-time nurse takes nursing off the top of the ranking.
+    staff = [*tiny_document()["staff"], {"id": "doris", "competences": ["nurse"]}]
+    body = {
+        "name": "staffing",
+        "kind": "balance",
+        "unit_id": "tiny",
+        "variants": [{"name": "one more nurse", "patch": {"staff": staff}}],
+    }
+    response = service.client.post(
+        "/api/v1/scenarios", json=body, headers=service.headers("planner")
+    )
+    assert response.status_code == 202, response.text
+    scenario_id = response.json()["id"]
+    assert [v["name"] for v in response.json()["variants"]] == ["base", "one more nurse"]
+    deadline = time.monotonic() + 60
+    state = response.json()
+    while state["state"] not in ("succeeded", "failed") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        state = service.client.get(
+            f"/api/v1/scenarios/{scenario_id}", headers=service.headers("planner")
+        ).json()
+    assert state["state"] == "succeeded"
+    base, more = (v["result"] for v in state["variants"])
+    expected = tiny_unit(staff=staff)
+    assert base == balance(tiny_unit()).to_dict()
+    assert more == balance(expected).to_dict()
+    # By hand: nurses anna (full time) and bert (half time) give 60 h a week; doris adds 40.
+    nurses = [
+        next(r for r in report["ranking"] if r["resource"] == "competence:nurse")
+        for report in (base, more)
+    ]
+    assert [n["available"] for n in nurses] == [pytest.approx(120.0), pytest.approx(200.0)]
+
+
+def test_a_bad_variant_is_422_with_its_path_and_nothing_is_queued(service: Service) -> None:
+    before = len(
+        service.client.get("/api/v1/solve-jobs", headers=service.headers("planner")).json()
+    )
+    body = {
+        "kind": "balance",
+        "unit_id": "tiny",
+        "variants": [{"name": "typo", "patch": {"wards": [{"id": "ward", "beds": -3}]}}],
+    }
+    response = service.client.post(
+        "/api/v1/scenarios", json=body, headers=service.headers("planner")
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == [
+        "body",
+        "variants",
+        0,
+        "patch",
+        "wards",
+        0,
+        "beds",
+    ]
+    after = len(service.client.get("/api/v1/solve-jobs", headers=service.headers("planner")).json())
+    assert after == before
+
+
+def test_scenarios_are_for_planners(service: Service) -> None:
+    body = {"kind": "balance", "unit_id": "tiny", "variants": [{"name": "v", "patch": {}}]}
+    for role in ("scheduler", "system", "admin"):
+        response = service.client.post(
+            "/api/v1/scenarios", json=body, headers=service.headers(role)
+        )
+        assert response.status_code == 403, role
