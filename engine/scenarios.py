@@ -105,9 +105,10 @@ class _Context:
         ids = [item["id"] for item in self.document[collection]]
         if value in ids:
             return True
+        article = "an" if kind[0] in "aeiou" else "a"
         self.problems.append(
             InputProblem(
-                self.source, f"changes[{index}].{field}", value, f"a {kind} id of the unit"
+                self.source, f"changes[{index}].{field}", value, f"{article} {kind} id of the unit"
             )
         )
         return False
