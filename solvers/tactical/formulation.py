@@ -9,7 +9,8 @@ Variables (all non-negative):
 * ``x[w, g]`` patients treated (production);
 * ``B[w, g]`` patients waiting at the end of week ``w``;
 * ``u[w, g]`` of those, patients who can no longer be treated within the care guarantee;
-* ``d[w, g]`` the change of production from week ``w - 1`` to ``w``, up or down;
+* ``d+[w, g]``, ``d-[w, g]`` the change of production from week ``w - 1`` to ``w``, up and
+  down;
 * ``y[b, e]`` units of extra capacity bought for the weeks of block ``b`` (integer for
   whole shifts, persons and beds).
 
@@ -60,7 +61,8 @@ class TacticalModel:
     x: list[list[Variable]]
     backlog: list[list[Variable]]
     breach: dict[tuple[int, int], Variable] = field(default_factory=dict)
-    change: dict[tuple[int, int], Variable] = field(default_factory=dict)
+    change: dict[tuple[int, int, str], Variable] = field(default_factory=dict)
+    """``(w, g, "+" or "-") -> d``"""
     extra: dict[tuple[int, int], Variable] = field(default_factory=dict)
     """``(block start week, kind) -> y``"""
     block_of: list[list[int]] = field(default_factory=list)
@@ -99,9 +101,10 @@ def add_variables(problem: TacticalProblem, *, elastic: bool = False) -> Tactica
         }
     if weights.levelling > 0 and not elastic:
         model.change = {
-            (w, g): lp.add_variable(f"d_{w}_{g}", lowBound=0)
+            (w, g, sign): lp.add_variable(f"d{'p' if sign == '+' else 'n'}_{w}_{g}", lowBound=0)
             for w in range(1, n_weeks)
             for g in range(n_groups)
+            for sign in "+-"
         }
     extra = problem.extra
     for e in range(len(extra)):
@@ -188,12 +191,25 @@ def add_capacity(model: TacticalModel) -> None:
 
 
 def add_levelling(model: TacticalModel) -> None:
-    """Week-to-week change: ``d[w, g] >= x[w, g] - x[w - 1, g]`` and
-    ``d[w, g] >= x[w - 1, g] - x[w, g]``; with ``d`` penalised, ``d = |x[w] - x[w - 1]|``."""
-    for (w, g), change in model.change.items():
-        now, before = model.x[w][g], model.x[w - 1][g]
-        model.lp += Expression([(change, 1.0), (now, -1.0), (before, 1.0)]) >= 0, f"up_{w}_{g}"
-        model.lp += Expression([(change, 1.0), (now, 1.0), (before, -1.0)]) >= 0, f"dn_{w}_{g}"
+    """Week-to-week change: ``x[w, g] - x[w - 1, g] = d+[w, g] - d-[w, g]``; with ``d+`` and
+    ``d-`` penalised, at most one is positive and ``d+ + d- = |x[w] - x[w - 1]|``."""
+    n_weeks, n_groups = model.problem.need.shape
+    if not model.change:
+        return
+    for w in range(1, n_weeks):
+        for g in range(n_groups):
+            model.lp += (
+                Expression(
+                    [
+                        (model.x[w][g], 1.0),
+                        (model.x[w - 1][g], -1.0),
+                        (model.change[w, g, "+"], -1.0),
+                        (model.change[w, g, "-"], 1.0),
+                    ]
+                )
+                == 0,
+                f"change_{w}_{g}",
+            )
 
 
 def add_pins(model: TacticalModel) -> None:
@@ -211,7 +227,7 @@ def set_objective(model: TacticalModel) -> None:
     .. math::
 
         \min\; \beta \sum_{w,g} B_{wg} + \gamma \sum_{w,g} u_{wg}
-        + \lambda \sum_{w \ge 1, g} d_{wg} + \tau \sum_g B_{W-1,g}
+        + \lambda \sum_{w \ge 1, g} (d^+_{wg} + d^-_{wg}) + \tau \sum_g B_{W-1,g}
         + \sum_{b,e} c_e\, n_{b}\, y_{be}
 
     with :math:`\beta, \gamma, \lambda, \tau` the weights ``backlog``, ``breach``,
