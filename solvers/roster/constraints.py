@@ -140,20 +140,27 @@ def weekend_literals(
             if len(literals) == 1:
                 row.append(literals[0])
                 continue
+            # Linear rather than a max constraint, so that the LP relaxation holds it too.
             worked = model.new_bool_var(f"weekend[{s},{k}]")
-            model.add_max_equality(worked, literals)
+            for literal in literals:
+                model.add(worked >= literal)
+            model.add(worked <= sum(literals))
             row.append(worked)
         result.append(row)
     return result
 
 
 def add_max_weekends(
-    model: cp_model.CpModel, problem: RosterProblem, weekends: list[list[Literal]]
+    model: cp_model.CpModel, problem: RosterProblem, v: RosterVars, weekends: list[list[Literal]]
 ) -> None:
-    """``sum_k weekend[s][k] <= max_weekends[s]``."""
+    """``sum_k weekend[s][k] <= max_weekends[s]``, and the implied (redundant) bound on
+    weekend days, ``sum_{d in weekends} work[s, d] <= 2 max_weekends[s]``, a plain linear
+    constraint that the LP relaxation keeps whatever presolve makes of the first."""
     for s in range(problem.n_staff):
         if len(weekends[s]) > problem.max_weekends[s]:
             model.add(sum(weekends[s]) <= int(problem.max_weekends[s]))
+            days = [v.work[s][d] for weekend in problem.weekend_days() for d in weekend]
+            model.add(sum(days) <= 2 * int(problem.max_weekends[s]))
 
 
 def _rest(problem: RosterProblem, gap_days: int) -> np.ndarray:
@@ -266,7 +273,7 @@ def add_hard_rules(
     add_min_consecutive(model, problem, v)
     add_min_consecutive_off(model, problem, v)
     weekends = weekend_literals(model, problem, v)
-    add_max_weekends(model, problem, weekends)
+    add_max_weekends(model, problem, v, weekends)
     add_successions(model, problem, v)
     add_weekly_rest(model, problem, v)
     add_max_nights(model, problem, v)

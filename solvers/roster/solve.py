@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,6 +13,7 @@ from models.roster import RosterResult, RosterSolution
 from models.solve import SolveStats, SolveStatus
 from solvers.common import Progress, ProgressCallback, SolveOptions
 from solvers.roster.constraints import add_hard_rules, cover_cells
+from solvers.roster.decompose import Part, parts, restrict, restrict_solution
 from solvers.roster.objective import Terms, build_objective
 from solvers.roster.variables import RosterVars, add_variables
 
@@ -94,7 +95,12 @@ def _apply_options(solver: cp_model.CpSolver, options: SolveOptions) -> None:
     params.random_seed = int(options.seed)
     params.num_workers = int(options.workers)
     for name, value in options.native.items():
-        setattr(params, name, value)
+        if isinstance(value, list | tuple):  # a repeated field, e.g. subsolvers
+            field = getattr(params, name)
+            field.clear()
+            field.extend(value)
+        else:
+            setattr(params, name, value)
 
 
 def _add_hint(built: RosterModel, problem: RosterProblem, hint: RosterSolution) -> None:
@@ -135,33 +141,13 @@ def _term_values(solver: cp_model.CpSolver, terms: Terms) -> dict[str, int]:
     }
 
 
-def solve(
+def _solve_whole(
     problem: RosterProblem,
-    options: SolveOptions | None = None,
-    progress: ProgressCallback | None = None,
-    hint: RosterSolution | None = None,
+    options: SolveOptions,
+    progress: ProgressCallback | None,
+    hint: RosterSolution | None,
 ) -> RosterResult:
-    """Solve a roster problem with CP-SAT.
-
-    Parameters
-    ----------
-    problem
-        The roster problem.
-    options
-        Time limit, gap limit (``relative_gap_limit``), seed (``random_seed``), workers
-        (``num_workers``) and native CP-SAT parameters (set on ``solver.parameters``).
-    progress
-        Called with each new incumbent: objective, bound, time, count.
-    hint
-        A roster to start from (every variable is hinted).
-
-    Returns
-    -------
-    RosterResult
-        Status, objective, bound, gap, times, model size, the roster if one was found and the
-        value of each penalty term. Infeasible or out of time is a status, not an exception.
-    """
-    options = options or SolveOptions()
+    """One CP-SAT solve of the whole ``problem``."""
     started = time.perf_counter()
     built = build(problem)
     if hint is not None:
@@ -190,3 +176,127 @@ def solve(
         solution=_decode(solver, problem, built.vars),
         penalties=_term_values(solver, built.terms),
     )
+
+
+def _solve_parts(
+    problem: RosterProblem,
+    pieces: list[Part],
+    options: SolveOptions,
+    progress: ProgressCallback | None,
+    hint: RosterSolution | None,
+) -> RosterResult:
+    """Solve independent parts one after the other, smallest first; each gets a share of the
+    time left in proportion to its size, so time a small part does not need flows on."""
+    started = time.perf_counter()
+    sizes = [max(1, int(problem.available[p.staff].sum())) for p in pieces]
+    order = sorted(range(len(pieces)), key=lambda i: (sizes[i], i))
+    size_left = sum(sizes)
+    shift = np.full((problem.n_staff, problem.n_days), -1, dtype=np.int64)
+    competence = np.full_like(shift, -1)
+    objective = bound = 0.0
+    penalties: dict[str, int] = {}
+    all_optimal = True
+    first: float | None = None
+    variables = constraints = 0
+    for i in order:
+        piece = pieces[i]
+        offset = time.perf_counter() - started
+        limit = None
+        if options.time_limit is not None:
+            left = max(0.0, options.time_limit - offset)
+            limit = min(left, max(1.0, left * sizes[i] / size_left))
+        size_left -= sizes[i]
+
+        def report(
+            p: Progress, base: float = offset, done: tuple[float, float] = (objective, bound)
+        ) -> None:
+            if progress is not None:
+                progress(
+                    Progress(
+                        elapsed=base + p.elapsed,
+                        objective=done[0] + p.objective,
+                        bound=done[1] + p.bound,
+                        solutions=p.solutions,
+                    )
+                )
+
+        sub_hint = None if hint is None else restrict_solution(hint, piece)
+        result = _solve_whole(
+            restrict(problem, piece), replace(options, time_limit=limit), report, sub_hint
+        )
+        variables += result.stats.variables
+        constraints += result.stats.constraints
+        if result.solution is None:
+            stats = replace(
+                result.stats,
+                wall_time=time.perf_counter() - started,
+                variables=variables,
+                constraints=constraints,
+            )
+            return RosterResult(stats=stats, solution=None)
+        shift[piece.staff] = result.solution.shift
+        local = result.solution.competence
+        competence[piece.staff] = np.where(local >= 0, piece.competences[np.maximum(local, 0)], -1)
+        objective += result.stats.objective
+        bound += result.stats.bound
+        all_optimal &= result.stats.status is SolveStatus.OPTIMAL
+        for name, value in result.penalties.items():
+            penalties[name] = penalties.get(name, 0) + value
+        if result.stats.first_solution_time is not None:
+            first = offset + result.stats.first_solution_time
+    stats = SolveStats(
+        status=SolveStatus.OPTIMAL if all_optimal else SolveStatus.FEASIBLE,
+        objective=objective,
+        bound=bound,
+        wall_time=time.perf_counter() - started,
+        backend=BACKEND,
+        first_solution_time=first,
+        variables=variables,
+        constraints=constraints,
+    )
+    return RosterResult(
+        stats=stats, solution=RosterSolution(shift, competence), penalties=penalties
+    )
+
+
+def solve(
+    problem: RosterProblem,
+    options: SolveOptions | None = None,
+    progress: ProgressCallback | None = None,
+    hint: RosterSolution | None = None,
+    *,
+    decompose: bool = True,
+) -> RosterResult:
+    """Solve a roster problem with CP-SAT.
+
+    Independent parts (:mod:`solvers.roster.decompose`) are solved one after the other and
+    joined, which is exact: the objective is their sum.
+
+    Parameters
+    ----------
+    problem
+        The roster problem.
+    options
+        Time limit (for all parts together), gap limit (``relative_gap_limit``, per part),
+        seed (``random_seed``), workers (``num_workers``) and native CP-SAT parameters (set on
+        ``solver.parameters``).
+    progress
+        Called with each new incumbent: objective, bound, time, count (of the part being
+        solved, plus the parts done).
+    hint
+        A roster to start from (every variable is hinted).
+    decompose
+        Solve independent parts apart (default) or the whole model at once.
+
+    Returns
+    -------
+    RosterResult
+        Status, objective, bound, gap, times, model size, the roster if one was found and the
+        value of each penalty term. Infeasible or out of time is a status, not an exception.
+        ``first_solution_time`` is when the first complete roster existed.
+    """
+    options = options or SolveOptions()
+    pieces = parts(problem) if decompose else []
+    if len(pieces) <= 1:
+        return _solve_whole(problem, options, progress, hint)
+    return _solve_parts(problem, pieces, options, progress, hint)
