@@ -133,7 +133,8 @@ def _extra_capacity(
                 (r, 1.0, options.overtime_cost, options.overtime_share * weekly, False, 1,
                  ExtraKind(key, "overtime", "hour")),
                 (r, step, options.extra_shift_cost * step,
-                 np.floor(options.extra_shift_share * weekly / step + 1e-9), True, 1,
+                 np.floor(options.extra_shift_share * weekly / step + 1e-9),
+                 options.whole_shifts, 1,
                  ExtraKind(key, "extra_shift", "shift")),
                 (r, fte, options.hire_cost * fte, np.full(n_weeks, float(options.hires)),
                  options.whole_hires,
@@ -151,7 +152,7 @@ def _extra_capacity(
         else:
             beds = np.full(n_weeks, float(options.extra_beds))
             rows.append(
-                (r, step, options.extra_bed_cost * step, beds, True, 1,
+                (r, step, options.extra_bed_cost * step, beds, options.whole_beds, 1,
                  ExtraKind(key, "extra_bed", "bed"))
             )  # fmt: skip
     rows = [row for row in rows if row[1] > 0 and np.any(row[3] > 0)]

@@ -218,13 +218,18 @@ class PlanOptions:
         Cost of an hour of overtime.
     extra_shift_share
         Extra shifts (bought from a staffing pool) per week, as a share of the competence's
-        available shifts, rounded down; whole shifts.
+        available shifts, rounded down.
+    whole_shifts
+        Buy whole extra shifts only (integer variables); by default the plan may buy part of
+        a shift, read as hours of a shift. Whole shifts, beds and hires make the problem a
+        MILP with many near-equal choices: the example clinic still solves to a gap of 1e-4
+        in seconds, but some units of a generated region take minutes.
     extra_shift_cost
         Cost of an hour in an extra shift (a shift costs this x its hours).
     hires
         Full-time equivalents of each competence that can be hired at a time.
     whole_hires
-        Hire whole full-time persons only (a harder MILP); by default a hire may be part
+        Hire whole full-time persons only (integer variables); by default a hire may be part
         time, in full-time equivalents.
     hire_block_weeks
         A hire holds for blocks of this many weeks (a month's temporary contract).
@@ -239,7 +244,10 @@ class PlanOptions:
     extra_room_day_cost
         Cost of an hour of an extra room-day.
     extra_beds
-        Extra staffed beds per ward and week; whole beds.
+        Extra staffed beds per ward and week.
+    whole_beds
+        Open whole beds only (integer variables); by default part of a bed, read as
+        bed-days.
     extra_bed_cost
         Cost of an extra staffed bed-day.
     """
@@ -251,6 +259,7 @@ class PlanOptions:
     overtime_share: float = 0.10
     overtime_cost: float = 1.0
     extra_shift_share: float = 0.10
+    whole_shifts: bool = False
     extra_shift_cost: float = 1.25
     hires: float = 2.0
     whole_hires: bool = False
@@ -261,6 +270,7 @@ class PlanOptions:
     extra_room_days: float = 1.0
     extra_room_day_cost: float = 0.75
     extra_beds: int = 2
+    whole_beds: bool = False
     extra_bed_cost: float = 3.0
 
     def __post_init__(self) -> None:

@@ -69,7 +69,9 @@ def test_extra_capacity_limits_by_hand(tiny: Unit) -> None:
     assert extra.block_weeks[hire] == 4
     bed = kinds.index(("ward:ward", "extra_bed"))
     assert extra.size[bed] == 7.0
-    assert extra.integer[bed]
+    assert not extra.integer.any(), "part shifts, beds and hires by default"
+    whole = compile_plan(tiny, options=PlanOptions(whole_beds=True, whole_hires=True))
+    assert whole.problem.extra.integer[[bed, hire]].all()
     assert len(compile_plan(tiny, options=NO_EXTRA).problem.extra) == 0
 
 
