@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench clean postgres
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
@@ -19,8 +19,14 @@ install: $(STAMP)
 run: install
 	$(BIN)/balans balance examples/ortopedi --out $(OUT)/ortopedi
 
+# The persistence tests run on SQLite and on PostgreSQL: .ci/postgres.sh installs the server
+# (Debian's packages) if need be, starts a cluster on 127.0.0.1 and prints its URL.
 test: install lint
-	$(BIN)/pytest
+	url="$${BALANS_TEST_POSTGRES_URL:-$$(bash .ci/postgres.sh)}" && \
+	  BALANS_TEST_POSTGRES_URL="$$url" $(BIN)/pytest
+
+postgres:
+	@bash .ci/postgres.sh
 
 lint: install
 	$(BIN)/ruff check .
