@@ -9,8 +9,10 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +22,7 @@ import pulp
 from solvers.common import Progress, SolveStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from solvers.common import ProgressCallback, SolveOptions
 
@@ -36,6 +38,26 @@ class Run:
     bound: float
     wall_time: float
     first_solution_time: float | None
+
+
+@contextmanager
+def _native_stdout_silenced() -> Iterator[None]:
+    """Send what native code writes to standard output to /dev/null meanwhile: HiGHS 1.12's
+    MIP solver prints a debugging line there even with its output switched off, and a
+    solver never prints."""
+    sys.stdout.flush()  # what Python wrote before goes where it was meant to
+    try:
+        saved = os.dup(1)
+    except OSError:  # no standard output to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
@@ -54,7 +76,8 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
             ordered = sorted(lp.variables(), key=lambda v: v.index)
             solution.col_value = [float(v.varValue or 0.0) for v in ordered]
             lp.solverModel.setSolution(solution)
-        lp.solverModel.run()
+        with _native_stdout_silenced():
+            lp.solverModel.run()
 
     def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:
         try:
