@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import tiny_unit
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.errors import InputError
 from engine.io import load_unit
@@ -249,3 +251,33 @@ def test_example_clinic_plan_is_sound() -> None:
     assert 0.5 < kpis["share_within_guarantee"] <= 1.0
     # everyone on the list at the start is treated within the year: few are left
     assert kpis["backlog_end"] < plan.compiled.problem.waiting.sum()
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    need=st.lists(st.floats(0, 40, allow_nan=False), min_size=2, max_size=2),
+    waiting=st.integers(0, 30),
+    rate=st.sampled_from([0.25, 0.5, 1.0]),
+    whole=st.booleans(),
+)
+def test_every_plan_passes_the_independent_check(
+    need: list[float], waiting: int, rate: float, whole: bool
+) -> None:
+    unit = tiny_unit(
+        care_need=[
+            {"product_group": "hip", "week": week, "patients": patients}
+            for week, patients in zip(("2027-W10", "2027-W11"), need, strict=True)
+        ],
+        waiting_list=[{"product_group": "hip", "waiting_since": "2027-01-04", "patients": waiting}],
+        staff=[
+            {"id": "anna", "competences": ["nurse"], "employment_rate": rate},
+            {"id": "cilla", "competences": ["surgeon"]},
+        ],
+    )
+    options = PlanOptions(whole_shifts=whole, whole_beds=whole, whole_hires=whole)
+    plan = plan_unit(unit, options=options, solve_options=ONE_THREAD)
+    assert plan.violations == ()
+    kpis = plan.kpis()
+    assert 0.0 <= kpis["share_within_guarantee"] <= 1.0 + 1e-9
+    assert kpis["treated"] <= waiting + sum(need) + 1e-6
+    assert (plan.within <= plan.production + 1e-6).all()
