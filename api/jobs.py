@@ -420,7 +420,7 @@ class JobRunner:
         for slot in self._slots:
             if slot.thread.is_alive():
                 slot.thread.join(timeout=10)
-            slot.stop_process(kill=slot.running is not None)
+            slot.stop_process(kill=True)  # an idle worker holds nothing; a busy one is re-queued
         self.started = False
 
     @property
