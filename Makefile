@@ -18,6 +18,9 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/balans balance examples/ortopedi --out $(OUT)/ortopedi
+	@echo
+	@echo "The chain on the example clinic: a line per stage with its time"
+	$(BIN)/balans run examples/ortopedi --out $(OUT)/ortopedi --time-limit 30
 
 # The persistence tests run on SQLite and on PostgreSQL: .ci/postgres.sh installs the server
 # (Debian's packages) if need be, starts a cluster on 127.0.0.1 and prints its URL.
