@@ -16,6 +16,7 @@ waiting, and meets every pinned volume.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -48,13 +49,14 @@ from models.plan import (
     TacticalProblem,
     TacticalShortfall,
 )
+from solvers.common import SolveOptions
 from solvers.tactical import explain, solve
 
 if TYPE_CHECKING:
     import os
 
     from models.unit import Unit
-    from solvers.common import ProgressCallback, SolveOptions, SolveStats
+    from solvers.common import ProgressCallback, SolveStats
 
 TOLERANCE = 1e-6
 """Relative slack the checker allows for the solver's round-off."""
@@ -696,7 +698,9 @@ def plan_unit(
     compiled = compile_plan(unit, weeks=weeks, pins=pins, options=options)
     result = solve(compiled.problem, solve_options, progress)
     if result.solution is None:
-        shortfall = explain(compiled.problem, solve_options)
+        # the explanation is an LP: it gets the time a time-limited solve may have run out of
+        explain_options = dataclasses.replace(solve_options or SolveOptions(), time_limit=None)
+        shortfall = explain(compiled.problem, explain_options)
         problems = explain_shortfall(compiled, shortfall)
         if problems:
             raise PlanInfeasible(problems, shortfall)

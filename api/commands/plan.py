@@ -118,14 +118,18 @@ def run_plan(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     unit = load_unit(args.unit)
     pins, options = _inputs(args)
-    plan = plan_unit(
-        unit,
-        weeks=args.weeks,
-        pins=pins,
-        options=options,
-        solve_options=_solve_options(args),
-        checked=True,
-    )
+    try:
+        plan = plan_unit(
+            unit,
+            weeks=args.weeks,
+            pins=pins,
+            options=options,
+            solve_options=_solve_options(args),
+            checked=True,
+        )
+    except RuntimeError as error:  # stopped without a plan, nothing contradictory
+        sys.stderr.write(f"balans: error: {error}\n")
+        return 1
     out = Path(args.out or "out")
     write_files(
         out,

@@ -138,3 +138,18 @@ def test_whatif_names_a_bad_scenario_file(folder: Path, tmp_path: Path) -> None:
         f"balans: error: {bad}: changes[0].competence: got 'porter', expected a competence id "
         "of the unit\n"
     )
+
+
+def test_plan_without_time_to_find_one_says_so(tmp_path: Path) -> None:
+    # Whole shifts and beds on the example clinic cannot be planned in a millisecond.
+    options = tmp_path / "options.yaml"
+    options.write_text("whole_shifts: true\nwhole_beds: true\n", encoding="utf-8")
+    clinic = Path(__file__).resolve().parents[2] / "examples" / "ortopedi"
+    result = run(
+        "plan", clinic, "--options", options, "--time-limit", "0.001", "--out", tmp_path / "o",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.startswith("balans: error: the solver stopped without a plan")
+    assert "--time-limit" in result.stderr
+    assert "Traceback" not in result.stderr
