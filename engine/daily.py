@@ -149,7 +149,8 @@ def build_problem(
     for i, activity in enumerate(activities):
         if activity.room_type is not None:
             allowed[i] &= capacity[room_type[activity.room_type]] > 0
-        else:
+        elif not activity.weekday_profile:
+            # no room to open the days and no profile to name them: working days
             allowed[i] &= horizon.workday
     weights_by_day = np.where(allowed, profile[:, weekday], 0.0) * planned[:, None]
     week_total = horizon.per_week(weights_by_day)

@@ -166,3 +166,26 @@ def test_plan_places_or_reports_every_activity_within_room_time(
                 for d in range(7 * w, 7 * w + 7)
             ]
             assert max(spare) < minutes
+
+
+def test_activity_without_room_follows_its_profile_or_the_working_days() -> None:
+    document = tiny_document()
+    document["activity_types"].append(
+        {"id": "call", "kind": "return_visit", "mean_process_time": 10, "team": {"nurse": 1}}
+    )
+    document["activity_types"].append(
+        {
+            "id": "ed",
+            "kind": "new_visit",
+            "mean_process_time": 30,
+            "team": {"surgeon": 1},
+            "weekday_profile": dict.fromkeys(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), 1),
+        }
+    )
+    document["product_groups"][0]["mix"] |= {"call": 0.5, "ed": 0.7}
+    plan = plan_days(Unit.model_validate(document), MONDAY, 1, options=FAST)
+    calls = per_day(plan, "call")[:7]
+    assert calls[5:] == [0, 0]
+    assert sum(calls) == 5
+    assert sum(per_day(plan, "ed")[:7]) == 7
+    assert per_day(plan, "ed")[5] > 0  # the emergency department works on Saturdays
