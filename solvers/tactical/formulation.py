@@ -7,8 +7,9 @@ a block of weeks of one kind (a weekly decision has one-week blocks).
 Variables (all non-negative):
 
 * ``x[w, g]`` patients treated (production);
-* ``B[w, g]`` patients waiting at the end of week ``w``;
-* ``u[w, g]`` of those, patients who can no longer be treated within the care guarantee;
+* ``B[w, g]`` patients waiting at the end of week ``w``, split (when the guarantee has a
+  weight) into ``v[w, g]``, those who can still be treated within the care guarantee, and
+  ``u[w, g]``, those who can no longer be: ``B = v + u``;
 * ``d+[w, g]``, ``d-[w, g]`` the change of production from week ``w - 1`` to ``w``, up and
   down;
 * ``y[b, e]`` units of extra capacity bought for the weeks of block ``b`` (integer for
@@ -60,7 +61,9 @@ class TacticalModel:
     lp: pulp.LpProblem
     x: list[list[Variable]]
     backlog: list[list[Variable]]
+    """``B[w][g]``, or ``v[w][g]`` when the backlog is split (see :attr:`breach`)."""
     breach: dict[tuple[int, int], Variable] = field(default_factory=dict)
+    """``u[w, g]`` when the backlog is split: ``B = v + u``."""
     change: dict[tuple[int, int, str], Variable] = field(default_factory=dict)
     """``(w, g, "+" or "-") -> d``"""
     extra: dict[tuple[int, int], Variable] = field(default_factory=dict)
@@ -76,6 +79,12 @@ class TacticalModel:
         """True for the relaxation that explains a contradiction."""
         return bool(self.short_capacity)
 
+    def stock(self, w: int, g: int) -> list[Variable]:
+        """The variables whose sum is ``B[w, g]``."""
+        if self.breach:
+            return [self.backlog[w][g], self.breach[w, g]]
+        return [self.backlog[w][g]]
+
 
 def add_variables(problem: TacticalProblem, *, elastic: bool = False) -> TacticalModel:
     """Create the model and its decision variables (see the module docstring).
@@ -89,11 +98,19 @@ def add_variables(problem: TacticalProblem, *, elastic: bool = False) -> Tactica
     x = [
         [lp.add_variable(f"x_{w}_{g}", lowBound=0) for g in range(n_groups)] for w in range(n_weeks)
     ]
+    recent = recent_arrivals(problem)
+    split = weights.breach > 0 and not elastic
     backlog = [
-        [lp.add_variable(f"B_{w}_{g}", lowBound=0) for g in range(n_groups)] for w in range(n_weeks)
+        [
+            lp.add_variable(f"v_{w}_{g}", lowBound=0, upBound=float(recent[w, g]))
+            if split
+            else lp.add_variable(f"B_{w}_{g}", lowBound=0)
+            for g in range(n_groups)
+        ]
+        for w in range(n_weeks)
     ]
-    model = TacticalModel(problem, lp, x, backlog, recent=recent_arrivals(problem))
-    if weights.breach > 0 and not elastic:
+    model = TacticalModel(problem, lp, x, backlog, recent=recent)
+    if split:
         model.breach = {
             (w, g): lp.add_variable(f"u_{w}_{g}", lowBound=0)
             for w in range(n_weeks)
@@ -142,10 +159,10 @@ def add_backlog_balance(model: TacticalModel) -> None:
     problem = model.problem
     initial = problem.waiting.sum(axis=1)
     for w, row in enumerate(model.backlog):
-        for g, stock in enumerate(row):
-            terms = [(stock, 1.0), (model.x[w][g], 1.0)]
+        for g in range(len(row)):
+            terms = [(v, 1.0) for v in model.stock(w, g)] + [(model.x[w][g], 1.0)]
             if w > 0:
-                terms.append((model.backlog[w - 1][g], -1.0))
+                terms += [(v, -1.0) for v in model.stock(w - 1, g)]
             if model.short_patients:
                 terms.append((model.short_patients[w, g], -1.0))
             rhs = float(problem.need[w, g]) + (float(initial[g]) if w == 0 else 0.0)
@@ -153,14 +170,14 @@ def add_backlog_balance(model: TacticalModel) -> None:
 
 
 def add_guarantee_breach(model: TacticalModel) -> None:
-    """Patients past the care guarantee: ``u[w, g] >= B[w, g] - recent[w, g]`` (and
-    ``u >= 0``); with ``u`` penalised, ``u = max(0, B - recent)``, the first-in-first-out
-    count of patients who can no longer be treated within the guarantee."""
-    for (w, g), breach in model.breach.items():
-        model.lp += (
-            Expression([(breach, 1.0), (model.backlog[w][g], -1.0)]) >= -float(model.recent[w, g]),
-            f"breach_{w}_{g}",
-        )
+    """Patients past the care guarantee: ``B[w, g] = v[w, g] + u[w, g]`` with
+    ``0 <= v[w, g] <= recent[w, g]`` and ``u >= 0``; with ``u`` penalised,
+    ``u = max(0, B - recent)``, the first-in-first-out count of patients who can no longer be
+    treated within the guarantee.
+
+    The bound on ``v`` is the whole rule (set with the variables): it needs no row, which
+    keeps the model a fifth smaller than ``u >= B - recent`` would."""
+    del model  # the rule lives in the bounds of v, set by add_variables
 
 
 def add_capacity(model: TacticalModel) -> None:
@@ -260,13 +277,22 @@ def objective_terms(model: TacticalModel) -> dict[str, list[tuple[Variable, floa
     extra = problem.extra
     terms: dict[str, list[tuple[Variable, float]]] = {}
     if weights.backlog > 0:
-        terms["backlog"] = [(v, weights.backlog) for row in model.backlog for v in row]
+        terms["backlog"] = [
+            (v, weights.backlog)
+            for w in range(problem.n_weeks)
+            for g in range(problem.n_groups)
+            for v in model.stock(w, g)
+        ]
     if weights.breach > 0:
         terms["breach"] = [(v, weights.breach) for v in model.breach.values()]
     if weights.levelling > 0:
         terms["levelling"] = [(v, weights.levelling) for v in model.change.values()]
     if weights.terminal > 0 and problem.n_weeks:
-        terms["terminal"] = [(v, weights.terminal) for v in model.backlog[-1]]
+        terms["terminal"] = [
+            (v, weights.terminal)
+            for g in range(problem.n_groups)
+            for v in model.stock(problem.n_weeks - 1, g)
+        ]
     paid = [
         (v, float(extra.cost[e]) * min(int(extra.block_weeks[e]), problem.n_weeks - start))
         for (start, e), v in model.extra.items()

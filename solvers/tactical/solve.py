@@ -49,6 +49,9 @@ def decode(model: TacticalModel) -> TacticalSolution:
     problem = model.problem
     production = np.clip(_values(model.x), 0.0, None)
     backlog = np.clip(_values(model.backlog), 0.0, None)
+    if model.breach:  # the backlog is split into v + u
+        for (w, g), variable in model.breach.items():
+            backlog[w, g] += max(0.0, variable.varValue or 0.0)
     breach = np.clip(backlog - model.recent, 0.0, None)
     extra = np.zeros((problem.n_weeks, len(problem.extra)))
     for e, blocks in enumerate(model.block_of):
@@ -69,7 +72,13 @@ def _hint(model: TacticalModel, hint: TacticalSolution) -> None:
             variable.setInitialValue(float(hint.production[w, g]))
     for w, row in enumerate(model.backlog):
         for g, variable in enumerate(row):
-            variable.setInitialValue(float(hint.backlog[w, g]))
+            stock = float(hint.backlog[w, g])
+            if model.breach:
+                within = min(stock, float(model.recent[w, g]))
+                variable.setInitialValue(within)
+                model.breach[w, g].setInitialValue(stock - within)
+            else:
+                variable.setInitialValue(stock)
     for (start, e), variable in model.extra.items():
         value = float(hint.extra_units[start, e])
         variable.setInitialValue(round(value) if variable.cat == "Integer" else value)
