@@ -407,7 +407,17 @@ class Plan:
         return np.where(treated > 1e-9, within / np.maximum(treated, 1e-12), 1.0)
 
     def kpis(self) -> dict[str, float]:
-        """Key figures of the plan over the horizon."""
+        """Key figures of the plan over the horizon.
+
+        ``treated`` patients; ``backlog_end``, ``backlog_mean`` and ``backlog_peak`` patients
+        waiting at the end of a week; ``beyond_guarantee_end`` of them past the guarantee at
+        the end and ``patient_weeks_beyond_guarantee`` over the horizon;
+        ``share_within_guarantee`` of the treated patients; ``utilisation_mean`` (over
+        resources, of use over own capacity in the horizon) and ``utilisation_peak`` (the
+        highest of a week and resource with capacity); ``extra_cost`` of the extra capacity
+        bought; ``shortfall_shifts``, use beyond own staff in shifts; ``weekly_change``, the
+        mean week-to-week change of the volumes in patients; and the solver's ``objective``.
+        """
         treated = float(self.production.sum())
         usage, capacity = self.usage.sum(axis=0), self.capacity.sum(axis=0)
         used = capacity > 0
@@ -421,7 +431,7 @@ class Plan:
             "patient_weeks_beyond_guarantee": float(self.breach.sum()),
             "share_within_guarantee": float(self.within.sum() / treated) if treated else 1.0,
             "utilisation_mean": float((usage[used] / capacity[used]).mean()) if used.any() else 0.0,
-            "utilisation_peak": float(np.max(self.utilisation, initial=0.0)),
+            "utilisation_peak": float(np.max(self.utilisation[self.capacity > 0], initial=0.0)),
             "extra_cost": float(self.extra_cost.sum()),
             "shortfall_shifts": float(self.competence_shortfall_shifts().sum()),
             "weekly_change": float(change / max(1, len(self.weeks) - 1)),
