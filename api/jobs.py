@@ -18,6 +18,7 @@ One service process per database: two services on one database would both re-que
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import multiprocessing
@@ -27,7 +28,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-JobFunction = Callable[[Unit, SolveOptions, ProgressCallback], Mapping[str, Any]]
+JobFunction = Callable[[Unit, SolveOptions, ProgressCallback, Mapping[str, Any]], Mapping[str, Any]]
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
     "queued",
@@ -68,8 +69,9 @@ class JobKind:
     name
         The ``kind`` clients ask for.
     run
-        ``run(unit, options, progress)``: solve and return a JSON-able result; report progress
-        through ``progress``; raise :class:`engine.errors.InputError` for input it cannot use.
+        ``run(unit, options, progress, params)``: solve and return a JSON-able result; report
+        progress through ``progress``; ``params`` are the stage's own parameters (weeks, start,
+        ...); raise :class:`engine.errors.InputError` for input it cannot use.
     roles
         The roles whose keys may submit it.
     summary
@@ -82,15 +84,91 @@ class JobKind:
     summary: str
 
 
-def run_balance(unit: Unit, options: SolveOptions, progress: ProgressCallback) -> dict[str, Any]:
+def _int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
+    value = params.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InputError.single("params", name, value, f"a whole number from {low} to {high}")
+    return value
+
+
+def _unknown_params(params: Mapping[str, Any], known: tuple[str, ...]) -> None:
+    extra = sorted(set(params) - set(known))
+    if extra:
+        expected = f"one of {', '.join(known)}" if known else "no parameters for this kind"
+        raise InputError.single("params", extra[0], extra[0], expected)
+
+
+def run_balance(
+    unit: Unit, options: SolveOptions, progress: ProgressCallback, params: Mapping[str, Any]
+) -> dict[str, Any]:
     """The ``balance`` kind: need against available capacity per week and resource.
 
     No solver is involved; one progress report marks the end of the computation.
     """
+    _unknown_params(params, ())
     started = time.perf_counter()
     report = balance(unit)
     document = report.to_dict()
     progress(Progress(elapsed=time.perf_counter() - started, objective=0.0, bound=0.0, solutions=1))
+    return document
+
+
+def run_plan(
+    unit: Unit, options: SolveOptions, progress: ProgressCallback, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The ``plan`` kind: the tactical production plan (MILP), weekly volumes per product group.
+
+    Parameters: ``weeks`` to plan from the start of the calendar (default: all of them).
+    """
+    from engine.plan import plan_unit
+
+    _unknown_params(params, ("weeks",))
+    weeks = _int_param(params, "weeks", unit.calendar.weeks, 1, unit.calendar.weeks)
+    plan = plan_unit(unit, weeks=weeks, solve_options=options, progress=progress)
+    return plan.to_dict()
+
+
+def run_schedule(
+    unit: Unit, options: SolveOptions, progress: ProgressCallback, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The ``schedule`` kind: the daily plan of some weeks and the staff roster (CP-SAT) that
+    carries it out, with the independent checker's verdict.
+
+    Parameters: ``start`` (a Monday, ``YYYY-MM-DD``; default the calendar's first day) and
+    ``weeks`` (1 to 18, default 2).
+    """
+    from datetime import date
+
+    from engine.daily import plan_days
+    from engine.roster import compile_roster, roster_grid, roster_summary, solve_roster
+
+    _unknown_params(params, ("start", "weeks"))
+    weeks = _int_param(params, "weeks", min(2, unit.calendar.weeks), 1, 18)
+    start = unit.calendar.start
+    if "start" in params:
+        try:
+            start = date.fromisoformat(str(params["start"]))
+        except ValueError:
+            raise InputError.single("params", "start", params["start"], "a date") from None
+        if start.weekday() != 0:
+            raise InputError.single("params", "start", params["start"], "a Monday")
+    daily = plan_days(unit, start, weeks, options=replace(options, time_limit=None))
+    problem = compile_roster(unit, start, weeks, daily.cover)
+    result = solve_roster(problem, options, progress)
+    document: dict[str, Any] = {
+        "unit": unit.id,
+        "start": start.isoformat(),
+        "weeks": weeks,
+        "daily_plan": json.loads(daily.days.to_json(orient="records", date_format="iso")),
+        "unplaced": json.loads(daily.unplaced.to_json(orient="records")),
+        "roster_summary": json.loads(json.dumps(roster_summary(problem, result), default=str)),
+    }
+    if result.solution is not None:
+        grid = roster_grid(problem, result.solution, start)
+        document["roster"] = {
+            str(staff): {str(day): shift for day, shift in row.items() if shift}
+            for staff, row in grid.iterrows()
+        }
     return document
 
 
@@ -103,6 +181,18 @@ JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
                 run_balance,
                 frozenset({"planner", "system"}),
                 "care need against available capacity per week and resource",
+            ),
+            JobKind(
+                "plan",
+                run_plan,
+                frozenset({"planner", "system"}),
+                "the tactical production plan: weekly volumes per product group (MILP)",
+            ),
+            JobKind(
+                "schedule",
+                run_schedule,
+                frozenset({"scheduler", "system"}),
+                "the daily plan of some weeks and the staff roster that carries it out",
             ),
         )
     }
@@ -151,6 +241,7 @@ def worker_main(conn: Connection, kinds: Mapping[str, JobKind]) -> None:
         if task is None:
             return
         job_id, kind_name, document, option_values = task
+        params = dict(option_values.pop("params", None) or {})
 
         def report(update: Progress, job_id: str = job_id) -> None:
             if os.getppid() != parent:
@@ -171,7 +262,8 @@ def worker_main(conn: Connection, kinds: Mapping[str, JobKind]) -> None:
 
         try:
             unit = Unit.model_validate(document)
-            result = dict(kinds[kind_name].run(unit, SolveOptions(**option_values), report))
+            options = SolveOptions(**option_values)
+            result = dict(kinds[kind_name].run(unit, options, report, params))
             message: tuple[str, str, Any] = ("done", job_id, result)
         except InputError as error:
             message = ("failed", job_id, {"type": "input", "problems": _problems(error)})

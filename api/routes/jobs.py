@@ -115,6 +115,7 @@ def _create(
     kind = job_kind(kinds, request.kind, ("body", "kind"))
     may_solve(principal, kind)
     options = solve_options(request.options, settings, ("body", "options"))
+    options["params"] = dict(request.params)
     with database.session() as session:
         unit_id, document = unit_document(
             session, principal, request.unit_id, request.unit, ("body",)

@@ -66,6 +66,12 @@ EXAMPLE_UNIT: dict[str, Any] = {
 """A two-week unit small enough to read: the example of the unit and solve-job bodies."""
 
 
+Params = Annotated[
+    dict[Annotated[str, Field(max_length=64)], str | int | float | bool],
+    Field(max_length=20),
+]
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -118,6 +124,12 @@ class SolveJobRequest(_Body):
             "examples": [
                 {"kind": "balance", "unit_id": "ortopedi"},
                 {"kind": "balance", "unit": EXAMPLE_UNIT, "options": {"time_limit": 30}},
+                {
+                    "kind": "schedule",
+                    "unit_id": "ortopedi",
+                    "options": {"time_limit": 60, "num_workers": 2},
+                    "params": {"start": "2027-03-01", "weeks": 2},
+                },
             ]
         },
     )
@@ -126,6 +138,11 @@ class SolveJobRequest(_Body):
     unit_id: Id | None = Field(None, description="a unit stored with POST /api/v1/units")
     unit: Unit | None = Field(None, description="the unit's data, instead of unit_id")
     options: JobOptions = Field(default_factory=JobOptions)
+    params: Params = Field(
+        default_factory=dict,
+        description="the kind's own parameters: plan takes weeks; schedule takes start (a "
+        "Monday) and weeks",
+    )
 
     @model_validator(mode="after")
     def _one_unit(self) -> SolveJobRequest:
@@ -238,6 +255,7 @@ class ScenarioRequest(_Body):
     unit_id: Id | None = None
     unit: Unit | None = None
     options: JobOptions = Field(default_factory=JobOptions)
+    params: Params = Field(default_factory=dict, description="the kind's own parameters")
     variants: list[Variant] = Field(min_length=1, max_length=50)
     include_base: bool = Field(True, description="also solve the base unit, as 'base'")
 

@@ -35,7 +35,9 @@ POSTGRES_ENV = "BALANS_TEST_POSTGRES_URL"
 # -- job kinds for the runner's tests ---------------------------------------------------------
 
 
-def run_countdown(unit: Unit, options: SolveOptions, progress: ProgressCallback) -> dict[str, Any]:
+def run_countdown(
+    unit: Unit, options: SolveOptions, progress: ProgressCallback, params: Mapping[str, Any]
+) -> dict[str, Any]:
     """A kind that works ``native['seconds']`` seconds (capped by its time limit), reporting an
     objective that falls by one per step towards a bound of 0: stands in for a long solve."""
     seconds = float(options.native.get("seconds", 30.0))
@@ -54,14 +56,18 @@ def run_countdown(unit: Unit, options: SolveOptions, progress: ProgressCallback)
     }
 
 
-def run_stubborn(unit: Unit, options: SolveOptions, progress: ProgressCallback) -> dict[str, Any]:
+def run_stubborn(
+    unit: Unit, options: SolveOptions, progress: ProgressCallback, params: Mapping[str, Any]
+) -> dict[str, Any]:
     """A kind that ignores its time limit (a solver that does not stop): the runner must."""
     progress(Progress(0.0, 1.0, 0.0, 1))
     time.sleep(3600)
     return {}
 
 
-def run_crash(unit: Unit, options: SolveOptions, progress: ProgressCallback) -> dict[str, Any]:
+def run_crash(
+    unit: Unit, options: SolveOptions, progress: ProgressCallback, params: Mapping[str, Any]
+) -> dict[str, Any]:
     """A kind whose process dies in the middle (as a solver that segfaults would)."""
     os._exit(3)
 

@@ -334,3 +334,51 @@ def test_scenarios_are_for_planners(service: Service) -> None:
             "/api/v1/scenarios", json=body, headers=service.headers(role)
         )
         assert response.status_code == 403, role
+
+
+def test_plan_kind_gives_the_tactical_plan_of_the_unit(service: Service) -> None:
+    from engine.plan import plan_unit
+    from solvers.common import SolveOptions
+
+    body = {"kind": "plan", "unit_id": "tiny", "options": {"time_limit": 20, "num_workers": 1}}
+    response = submit(service, body, role="planner", wait=20)
+    assert response.status_code == 200, response.text
+    result = response.json()["result"]
+    assert result["solver"]["status"] == "optimal"
+    assert result["check"] == {"ok": True, "violations": []}
+    direct = plan_unit(tiny_unit(), solve_options=SolveOptions(time_limit=20, num_workers=1))
+    assert result["production"] == direct.to_dict()["production"]
+
+
+def test_schedule_kind_rosters_the_daily_plan_for_schedulers(service: Service) -> None:
+    body = {
+        "kind": "schedule",
+        "unit_id": "tiny",
+        "options": {"time_limit": 20, "num_workers": 1},
+        "params": {"start": "2027-03-08", "weeks": 1},
+    }
+    assert submit(service, body, role="planner").status_code == 403
+    response = submit(service, body, role="scheduler", wait=20)
+    assert response.status_code == 200, response.text
+    result = response.json()["result"]
+    assert result["start"] == "2027-03-08"
+    assert result["roster_summary"]["hard_violations"] == 0
+    assert result["roster_summary"]["days"] == 7
+    # The tiny unit has one shift type, D: every assignment is a D shift of a staff member.
+    worked = {staff: len(days) for staff, days in result["roster"].items()}
+    assert set(worked) <= {"anna", "bert", "cilla"}
+    assert all(shift == "D" for days in result["roster"].values() for shift in days.values())
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"weeks": 40}, "weeks"), ({"start": "2027-03-09"}, "start"), ({"colour": 1}, "colour")],
+)
+def test_bad_stage_parameters_fail_the_job_naming_the_parameter(
+    service: Service, params: dict[str, object], field: str
+) -> None:
+    body = {"kind": "schedule", "unit_id": "tiny", "params": params}
+    job = service.wait(submit(service, body, role="scheduler").json()["id"], role="scheduler")
+    assert job["state"] == "failed"
+    assert job["error"]["type"] == "input"
+    assert job["error"]["problems"][0]["field"] == field
