@@ -295,3 +295,81 @@ class RosterResult:
     solution: RosterSolution | None
     penalties: dict[str, int] = field(default_factory=dict)
     check: RosterCheck | None = None
+
+
+def roster_problem(
+    staff: int,
+    days: int,
+    shift_minutes: list[int] | tuple[int, ...],
+    *,
+    competences: int = 1,
+    first_weekday: int = 0,
+    **arrays: object,
+) -> RosterProblem:
+    """A roster problem with no rule binding, changed by ``arrays``: the builder for humans
+    (tests, examples, benchmark readers).
+
+    Every staff member may cover every competence and work every shift on every day; shifts
+    start at 08:00 (``shift_start``) and last their minutes; no cover, no request, no limit.
+    Any field of :class:`RosterProblem` given in ``arrays`` replaces the default (arrays are
+    converted with ``numpy.asarray``).
+
+    Parameters
+    ----------
+    staff, days
+        Numbers of staff members and days.
+    shift_minutes
+        Worked minutes of each shift type (their number is the number of shift types).
+    competences
+        Number of competences.
+    first_weekday
+        Weekday of day 0 (0 Monday).
+    """
+    s, d, t, c = staff, days, len(shift_minutes), competences
+    w = -(-d // 7)
+    minutes = np.asarray(shift_minutes, dtype=np.int64)
+    fields: dict[str, object] = {
+        "staff_ids": tuple(f"s{i}" for i in range(s)),
+        "shift_ids": tuple(f"t{i}" for i in range(t)),
+        "competence_ids": tuple(f"c{i}" for i in range(c)),
+        "n_days": d,
+        "first_weekday": first_weekday,
+        "shift_start": np.full(t, 8 * 60, dtype=np.int64),
+        "shift_span": minutes.copy(),
+        "shift_minutes": minutes,
+        "shift_night": np.zeros(t, dtype=bool),
+        "cover_min": np.zeros((d, t, c), dtype=np.int64),
+        "cover_target": np.zeros((d, t, c), dtype=np.int64),
+        "cover_under_weight": np.zeros((d, t, c), dtype=np.int64),
+        "cover_over_weight": np.zeros((d, t, c), dtype=np.int64),
+        "can_cover": np.ones((s, c), dtype=bool),
+        "substitution_cost": np.zeros((s, c), dtype=np.int64),
+        "available": np.ones((s, d, t), dtype=bool),
+        "max_shifts": np.full((s, t), d, dtype=np.int64),
+        "min_minutes": np.zeros(s, dtype=np.int64),
+        "max_minutes": np.full(s, d * MINUTES_PER_DAY, dtype=np.int64),
+        "min_week_minutes": np.zeros((s, w), dtype=np.int64),
+        "max_week_minutes": np.full((s, w), 7 * MINUTES_PER_DAY, dtype=np.int64),
+        "max_consecutive": np.full(s, d, dtype=np.int64),
+        "min_consecutive": np.ones(s, dtype=np.int64),
+        "min_consecutive_off": np.ones(s, dtype=np.int64),
+        "max_weekends": np.full(s, d, dtype=np.int64),
+        "max_nights": np.full(s, d, dtype=np.int64),
+        "min_rest": np.zeros(s, dtype=np.int64),
+        "weekly_rest": np.zeros(s, dtype=np.int64),
+        "forbidden": np.zeros((t, t), dtype=bool),
+        "fairness_group": np.full(s, -1, dtype=np.int64),
+        "request_staff": np.zeros(0, dtype=np.int64),
+        "request_day": np.zeros(0, dtype=np.int64),
+        "request_shift": np.zeros(0, dtype=np.int64),
+        "request_on": np.zeros(0, dtype=bool),
+        "request_weight": np.zeros(0, dtype=np.int64),
+    }
+    for name, value in arrays.items():
+        if name not in fields and name not in _SCALARS:
+            raise TypeError(f"RosterProblem has no field {name!r}")
+        fields[name] = value if name in _SCALARS or isinstance(value, tuple) else np.asarray(value)
+    return RosterProblem(**fields)  # type: ignore[arg-type]
+
+
+_SCALARS = ("weekend_fairness", "night_fairness", "cover_min_weight", "name", "n_days")

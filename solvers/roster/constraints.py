@@ -194,7 +194,9 @@ def add_successions(model: cp_model.CpModel, problem: RosterProblem, v: RosterVa
     (``g = 1``) and those whose start comes less than ``min_rest[s]`` minutes after the end of
     ``a`` (``g = 1``, and ``g = 2`` for shifts long enough to matter).
     """
-    gaps = [1, 2] if problem.n_shifts and _rest(problem, 2).min() < problem.min_rest.max() else [1]
+    if problem.n_staff == 0 or problem.n_shifts == 0:
+        return
+    gaps = [1, 2] if _rest(problem, 2).min() < problem.min_rest.max() else [1]
     for gap in gaps:
         pairs = _pairs_per_staff(problem, gap)
         for s in range(problem.n_staff):

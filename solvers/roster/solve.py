@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -61,6 +62,16 @@ def build(problem: RosterProblem) -> RosterModel:
     return RosterModel(model, v, terms)
 
 
+def _integral(value: float) -> float:
+    """The objective is a sum of integer terms: drop the floating-point noise."""
+    return float(round(value))
+
+
+def _integral_bound(value: float) -> float:
+    """A bound on an integer objective may be rounded up."""
+    return float(math.ceil(value - 1e-6)) if math.isfinite(value) else value
+
+
 class _Reporter(cp_model.CpSolverSolutionCallback):
     """Turns each incumbent into a :class:`Progress` and remembers when the first came."""
 
@@ -79,8 +90,8 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
             self._progress(
                 Progress(
                     elapsed=elapsed,
-                    objective=self.objective_value,
-                    bound=self.best_objective_bound,
+                    objective=_integral(self.objective_value),
+                    bound=_integral_bound(self.best_objective_bound),
                     solutions=self.count,
                 )
             )
@@ -161,8 +172,8 @@ def _solve_whole(
     proto = built.model.proto
     stats = SolveStats(
         status=status,
-        objective=float(solver.objective_value) if has_solution else float("inf"),
-        bound=float(solver.best_objective_bound) if has_solution else float("-inf"),
+        objective=_integral(solver.objective_value) if has_solution else math.inf,
+        bound=_integral_bound(solver.best_objective_bound) if has_solution else -math.inf,
         wall_time=time.perf_counter() - started,
         backend=BACKEND,
         first_solution_time=reporter.first,

@@ -1,0 +1,443 @@
+"""The CP-SAT roster model: brute-force optima, one test per hard rule, properties, determinism.
+
+Rosters are judged by the independent checker (engine.check.roster), never by the solver's own
+reading of its variables.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.check.roster import check_roster
+from models.roster import HARD_RULES, RosterProblem, RosterSolution, roster_problem
+from models.solve import SolveStatus
+from solvers.common import Progress, SolveOptions
+from solvers.roster import solve
+from solvers.roster.decompose import parts
+
+pytestmark = pytest.mark.solver
+
+ONE_WORKER = SolveOptions(num_workers=1, seed=1, time_limit=20)
+
+
+def roster(shifts: list[list[int]], competences: list[list[int]] | None = None) -> RosterSolution:
+    """A roster from a grid of shift indices (-1 off); competence 0 where worked by default."""
+    shift = np.array(shifts, dtype=np.int64)
+    if competences is None:
+        competence = np.where(shift >= 0, 0, -1)
+    else:
+        competence = np.array(competences, dtype=np.int64)
+    return RosterSolution(shift=shift, competence=competence)
+
+
+def brute_force(problem: RosterProblem) -> tuple[int | None, int]:
+    """The optimum over every roster (by the checker), and the number of feasible rosters."""
+    options = []
+    for s in range(problem.n_staff):
+        for _ in range(problem.n_days):
+            cells = [(-1, -1)] + [
+                (t, c)
+                for t in range(problem.n_shifts)
+                for c in range(problem.n_competences)
+                if problem.can_cover[s, c]
+            ]
+            options.append(cells)
+    best: int | None = None
+    feasible = 0
+    shape = (problem.n_staff, problem.n_days)
+    for choice in itertools.product(*options):
+        shift = np.array([t for t, _ in choice], dtype=np.int64).reshape(shape)
+        comp = np.array([c for _, c in choice], dtype=np.int64).reshape(shape)
+        check = check_roster(problem, RosterSolution(shift, comp))
+        if check.feasible:
+            feasible += 1
+            best = check.objective if best is None else min(best, check.objective)
+    return best, feasible
+
+
+# --------------------------------------------------------------------------------------------
+# Brute force on tiny instances
+
+
+def _requests(*rows: tuple[int, int, int, bool, int]) -> dict[str, Any]:
+    staff, day, shift, on, weight = zip(*rows, strict=True)
+    return {
+        "request_staff": list(staff),
+        "request_day": list(day),
+        "request_shift": list(shift),
+        "request_on": list(on),
+        "request_weight": list(weight),
+    }
+
+
+def _cover(days: int, shifts: int, cells: dict[tuple[int, int], int], comps: int = 1) -> Any:
+    target = np.zeros((days, shifts, comps), dtype=np.int64)
+    for (d, t), n in cells.items():
+        target[d, t, 0] = n
+    return target
+
+
+TINY = {
+    # 2 staff x 4 days x 2 shifts from a Thursday: requests, a forbidden succession, minimum
+    # minutes, at most 2 days in a row, one weekend for s1, weekend fairness.
+    "requests_and_successions": roster_problem(
+        2,
+        4,
+        [480, 480],
+        first_weekday=3,
+        cover_target=_cover(4, 2, {(0, 0): 2, (1, 1): 1, (2, 0): 1, (3, 1): 2}),
+        cover_under_weight=np.full((4, 2, 1), 10),
+        cover_over_weight=np.full((4, 2, 1), 1),
+        forbidden=[[False, True], [False, False]],
+        min_minutes=[960, 0],
+        max_consecutive=[2, 2],
+        max_weekends=[1, 1],
+        fairness_group=[0, 0],
+        weekend_fairness=3,
+        **_requests((0, 0, 0, True, 3), (1, 1, -1, False, 2), (1, 3, 1, True, 4)),
+    ),
+    # Clock times: a day shift and a night shift (20:00-04:00), 11 h of rest, at most one
+    # night, hard minimum cover, minimum runs of two.
+    "rests_nights_minimum": roster_problem(
+        2,
+        4,
+        [480, 480],
+        shift_start=[8 * 60, 20 * 60],
+        shift_night=[False, True],
+        cover_min=_cover(4, 2, {(1, 0): 1}),
+        cover_target=_cover(4, 2, {(0, 1): 1, (1, 0): 2, (2, 0): 1, (3, 1): 1}),
+        cover_under_weight=np.full((4, 2, 1), 7),
+        cover_over_weight=np.full((4, 2, 1), 2),
+        min_rest=[660, 660],
+        max_nights=[1, 1],
+        min_consecutive=[2, 1],
+        min_consecutive_off=[1, 2],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_optimum_equals_brute_force(name: str) -> None:
+    problem = TINY[name]
+    best, feasible = brute_force(problem)
+    assert feasible > 0
+    result = solve(problem, ONE_WORKER)
+    assert result.stats.status is SolveStatus.OPTIMAL
+    assert result.solution is not None
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert result.stats.objective == best == check.objective
+
+
+def test_competence_choice_and_substitution_by_brute_force() -> None:
+    """2 staff x 3 days, 1 shift, 2 competences: s0 is a c0 who may substitute on c1 at cost 4;
+    s1 covers only c1."""
+    problem = roster_problem(
+        2,
+        3,
+        [480],
+        competences=2,
+        can_cover=[[True, True], [False, True]],
+        substitution_cost=[[0, 4], [0, 0]],
+        cover_target=[[[1, 2]], [[1, 1]], [[0, 2]]],
+        cover_under_weight=np.full((3, 1, 2), 5),
+        cover_over_weight=np.full((3, 1, 2), 1),
+        max_minutes=[960, 1440],
+    )
+    best, _ = brute_force(problem)
+    result = solve(problem, ONE_WORKER)
+    assert result.solution is not None
+    assert result.stats.objective == best
+    assert check_roster(problem, result.solution).objective == best
+
+
+def test_infeasible_is_a_status() -> None:
+    problem = roster_problem(1, 2, [480], cover_min=[[[1]], [[1]]], max_minutes=[480])
+    result = solve(problem, ONE_WORKER)
+    assert result.stats.status is SolveStatus.INFEASIBLE
+    assert result.solution is None
+
+
+# --------------------------------------------------------------------------------------------
+# One test per hard rule: the checker rejects a violating roster, the solver never makes one
+
+
+def _tempting(**changes: Any) -> RosterProblem:
+    """2 staff x 8 days (from a Saturday) x 2 shifts (08:00-16:00 day, 20:00-04:00 night):
+    every cell wants 2 people at 10 per person missing, so the solver works as much as the
+    rules allow."""
+    fields: dict[str, Any] = {
+        "first_weekday": 5,
+        "shift_start": [8 * 60, 20 * 60],
+        "shift_night": [False, True],
+        "cover_target": np.full((8, 2, 1), 2),
+        "cover_under_weight": np.full((8, 2, 1), 10),
+    }
+    fields.update(changes)
+    return roster_problem(2, 8, [480, 480], **fields)
+
+
+OFF = -1
+ALL_DAY = [0] * 8
+
+RULE_CASES: dict[str, tuple[RosterProblem, RosterSolution]] = {
+    "one_shift_per_day": (_tempting(), roster([[5, *ALL_DAY[1:]], ALL_DAY])),
+    "availability": (
+        _tempting(available=np.ones((2, 8, 2), dtype=bool) & (np.arange(8) != 3)[None, :, None]),
+        roster([ALL_DAY, [OFF, OFF, OFF, 0, OFF, OFF, OFF, OFF]]),
+    ),
+    "competence": (
+        roster_problem(
+            2,
+            2,
+            [480],
+            competences=2,
+            can_cover=[[True, False], [True, True]],
+            cover_target=np.full((2, 1, 2), 1),
+            cover_under_weight=np.full((2, 1, 2), 10),
+        ),
+        roster([[0, 0], [0, 0]], [[1, 0], [1, 0]]),
+    ),
+    "cover_minimum": (
+        _tempting(cover_min=np.full((8, 2, 1), 1)),
+        roster([[0, 0, OFF, 0, 0, 0, 0, 0], [1, 1, OFF, 1, 1, 1, 1, 1]]),
+    ),
+    "max_shifts": (_tempting(max_shifts=[[3, 8], [8, 8]]), roster([ALL_DAY, ALL_DAY])),
+    "total_minutes": (
+        _tempting(min_minutes=[1440, 0], max_minutes=[1920, 1920]),
+        roster([[0, OFF, OFF, OFF, OFF, OFF, OFF, OFF], [0, 0, 0, 0, 0, OFF, OFF, OFF]]),
+    ),
+    "week_minutes": (
+        _tempting(max_week_minutes=[[960, 960], [3360, 3360]]),
+        roster([[0, 0, 0, OFF, OFF, OFF, OFF, OFF], ALL_DAY]),
+    ),
+    "max_consecutive": (
+        _tempting(max_consecutive=[3, 3]),
+        roster([[0, 0, 0, 0, OFF, 0, 0, 0], [0, 0, 0, OFF, 0, 0, 0, OFF]]),
+    ),
+    "min_consecutive": (
+        _tempting(
+            min_consecutive=[3, 3],
+            cover_target=np.full((8, 2, 1), 1) * (np.arange(8) % 2 == 1)[:, None, None],
+        ),
+        roster([[OFF, 0, 0, 0, OFF, 0, OFF, OFF], [OFF] * 8]),
+    ),
+    "min_consecutive_off": (
+        _tempting(min_consecutive_off=[2, 2], max_consecutive=[3, 3]),
+        roster([[0, 0, 0, OFF, 0, 0, 0, OFF], [0, 0, OFF, OFF, 0, 0, 0, OFF]]),
+    ),
+    "max_weekends": (
+        _tempting(max_weekends=[1, 1]),
+        roster([[0, OFF, OFF, OFF, OFF, OFF, OFF, 0], [OFF] * 8]),
+    ),
+    "forbidden_succession": (
+        _tempting(forbidden=[[False, True], [False, False]]),
+        roster([[0, 1, OFF, OFF, OFF, OFF, OFF, OFF], [OFF] * 8]),
+    ),
+    "daily_rest": (
+        _tempting(min_rest=[660, 660]),
+        # night (ends 04:00) then the day shift at 08:00: 4 hours of rest
+        roster([[1, 0, OFF, OFF, OFF, OFF, OFF, OFF], [OFF] * 8]),
+    ),
+    "weekly_rest": (
+        _tempting(weekly_rest=[2160, 2160]),
+        # the only day off (day 3) lies between a night ending 04:00 and an 08:00 start: 28 h
+        roster([[0, 0, 1, OFF, 0, 0, 0, 0], [OFF] * 8]),
+    ),
+    "max_nights": (
+        _tempting(max_nights=[1, 1]),
+        roster([[1, OFF, 1, OFF, OFF, OFF, OFF, OFF], [OFF] * 8]),
+    ),
+}
+
+
+def test_every_hard_rule_has_a_case() -> None:
+    assert sorted(RULE_CASES) == sorted(HARD_RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(RULE_CASES))
+def test_checker_rejects_and_solver_avoids(rule: str) -> None:
+    problem, violating = RULE_CASES[rule]
+    rejected = check_roster(problem, violating)
+    assert rule in {v.rule for v in rejected.violations}, rejected.violations
+
+    result = solve(problem, ONE_WORKER)
+    assert result.stats.status is SolveStatus.OPTIMAL
+    assert result.solution is not None
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert check.objective == result.stats.objective
+
+
+def test_weekly_rest_is_met_by_a_long_enough_rest_day() -> None:
+    """Day off between a day shift ending 16:00 and an 08:00 start: 40 h, enough."""
+    problem, _ = RULE_CASES["weekly_rest"]
+    good = roster([[0, 0, 0, OFF, 0, 0, 0, 0], [OFF] * 8])
+    assert check_roster(problem, good).feasible
+
+
+# --------------------------------------------------------------------------------------------
+# Properties
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> RosterProblem:
+    staff = draw(st.integers(2, 4))
+    days = draw(st.integers(3, 9))
+    shifts = draw(st.integers(1, 3))
+    comps = draw(st.integers(1, 2))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    minutes = rng.choice([240, 480, 600], size=shifts)
+    can = rng.random((staff, comps)) < 0.7
+    can[np.arange(staff), rng.integers(0, comps, size=staff)] = True
+    target = rng.integers(0, 3, size=(days, shifts, comps))
+    requests = rng.integers(0, 4)
+    return roster_problem(
+        staff,
+        days,
+        minutes.tolist(),
+        competences=comps,
+        first_weekday=int(rng.integers(0, 7)),
+        shift_start=rng.choice([6 * 60, 14 * 60, 22 * 60], size=shifts),
+        shift_night=rng.random(shifts) < 0.3,
+        can_cover=can,
+        substitution_cost=np.where(rng.random((staff, comps)) < 0.3, 3, 0),
+        available=rng.random((staff, days, shifts)) < 0.85,
+        cover_min=np.minimum(target, rng.integers(0, 2, size=target.shape)),
+        cover_target=target,
+        cover_under_weight=rng.integers(0, 20, size=target.shape),
+        cover_over_weight=rng.integers(0, 3, size=target.shape),
+        max_minutes=rng.integers(2, days + 1, size=staff) * 480,
+        max_consecutive=rng.integers(2, 6, size=staff),
+        min_consecutive=rng.integers(1, 3, size=staff),
+        min_consecutive_off=rng.integers(1, 3, size=staff),
+        max_weekends=rng.integers(0, 3, size=staff),
+        max_nights=rng.integers(0, 4, size=staff),
+        min_rest=rng.choice([0, 660], size=staff),
+        weekly_rest=rng.choice([0, 2160], size=staff),
+        forbidden=rng.random((shifts, shifts)) < 0.2,
+        fairness_group=rng.integers(-1, 2, size=staff),
+        weekend_fairness=int(rng.integers(0, 3)),
+        night_fairness=int(rng.integers(0, 3)),
+        request_staff=rng.integers(0, staff, size=requests),
+        request_day=rng.integers(0, days, size=requests),
+        request_shift=rng.integers(-1, shifts, size=requests),
+        request_on=rng.random(requests) < 0.5,
+        request_weight=rng.integers(1, 4, size=requests),
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=problems())
+def test_every_roster_the_solver_returns_passes_the_checker(problem: RosterProblem) -> None:
+    result = solve(problem, SolveOptions(num_workers=1, seed=0, time_limit=10))
+    if result.solution is None:
+        assert result.stats.status in (SolveStatus.INFEASIBLE, SolveStatus.NO_SOLUTION)
+        return
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert check.objective == result.stats.objective
+    assert sum(result.penalties.values()) == result.stats.objective
+
+
+def _clinic_like(seed: int, days: int = 7) -> RosterProblem:
+    """6 staff in two competences (one may substitute), day, evening and night shifts with the
+    Swedish rests, fairness groups."""
+    rng = np.random.default_rng(seed)
+    target = rng.integers(0, 3, size=(days, 3, 2))
+    return roster_problem(
+        6,
+        days,
+        [480, 480, 600],
+        competences=2,
+        shift_start=[7 * 60, 14 * 60, 21 * 60],
+        shift_night=[False, False, True],
+        can_cover=[[True, False]] * 3 + [[False, True]] * 2 + [[True, True]],
+        substitution_cost=[[0, 0]] * 5 + [[0, 5]],
+        cover_target=target,
+        cover_under_weight=np.full(target.shape, 10),
+        cover_over_weight=np.full(target.shape, 1),
+        min_minutes=np.full(6, days // 2 * 480),
+        max_minutes=np.full(6, days * 480),
+        max_consecutive=np.full(6, 5),
+        min_consecutive_off=np.full(6, 2),
+        max_weekends=np.full(6, 1),
+        max_nights=np.full(6, 2),
+        min_rest=np.full(6, 660),
+        weekly_rest=np.full(6, 2160),
+        fairness_group=[0, 0, 0, 1, 1, -1],
+        weekend_fairness=5,
+        night_fairness=2,
+    )
+
+
+def test_same_seed_one_worker_same_roster() -> None:
+    problem = _clinic_like(3)
+    # A deterministic time limit: wall-clock limits could stop two runs at different points.
+    options = SolveOptions(
+        num_workers=1, seed=7, native={"max_deterministic_time": 0.5}, gap_limit=0.0
+    )
+    first = solve(problem, options)
+    second = solve(problem, options)
+    assert first.solution is not None
+    assert second.solution is not None
+    np.testing.assert_array_equal(first.solution.shift, second.solution.shift)
+    np.testing.assert_array_equal(first.solution.competence, second.solution.competence)
+    assert first.stats.objective == second.stats.objective
+
+
+def test_progress_reports_incumbents_and_a_hint_is_accepted() -> None:
+    problem = _clinic_like(4)
+    reports: list[Progress] = []
+    result = solve(problem, SolveOptions(num_workers=2, seed=1, time_limit=3), reports.append)
+    assert result.solution is not None
+    assert reports, "no progress was reported"
+    assert reports[-1].objective == pytest.approx(result.stats.objective)
+    assert all(r.bound <= r.objective + 1e-9 for r in reports)
+    # Fixed to the hint, the solver must give back exactly the hinted roster.
+    fixed = SolveOptions(num_workers=1, native={"fix_variables_to_their_hinted_value": True})
+    again = solve(problem, fixed, hint=result.solution)
+    assert again.solution is not None
+    np.testing.assert_array_equal(again.solution.shift, result.solution.shift)
+    np.testing.assert_array_equal(again.solution.competence, result.solution.competence)
+    assert again.stats.objective == result.stats.objective
+
+
+def test_independent_parts_give_the_same_optimum_as_the_whole() -> None:
+    """Two competences nobody shares: two parts, and the joined optimum is the whole's."""
+    problem = _clinic_like(5)
+    split = roster_problem(
+        6,
+        7,
+        [480, 480, 600],
+        competences=2,
+        **{
+            name: getattr(problem, name)
+            for name in (
+                "shift_start",
+                "shift_night",
+                "cover_target",
+                "cover_under_weight",
+                "cover_over_weight",
+                "min_minutes",
+                "max_minutes",
+                "max_weekends",
+                "min_rest",
+            )
+        },
+        can_cover=[[True, False]] * 3 + [[False, True]] * 3,
+    )
+    assert len(parts(split)) == 2
+    options = SolveOptions(num_workers=1, seed=1, time_limit=30)
+    joined = solve(split, options)
+    whole = solve(split, options, decompose=False)
+    assert joined.stats.status is whole.stats.status is SolveStatus.OPTIMAL
+    assert joined.stats.objective == whole.stats.objective
+    assert joined.solution is not None
+    assert check_roster(split, joined.solution).objective == joined.stats.objective
