@@ -113,7 +113,9 @@ class Job(Base):
     tenant: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     unit_id: Mapped[str] = mapped_column(String(64))
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The unit's data is large (100 kB for a clinic) and only the worker needs it: load it on
+    # access, not with every status query.
+    document: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     options: Mapped[dict[str, Any]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

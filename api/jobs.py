@@ -135,7 +135,8 @@ def run_schedule(
     carries it out, with the independent checker's verdict.
 
     Parameters: ``start`` (a Monday, ``YYYY-MM-DD``; default the calendar's first day) and
-    ``weeks`` (1 to 18, default 2).
+    ``weeks`` (1 to 18, default 2). The roster solve gets what the daily plan leaves of the
+    job's time limit.
     """
     from datetime import date
 
@@ -152,9 +153,14 @@ def run_schedule(
             raise InputError.single("params", "start", params["start"], "a date") from None
         if start.weekday() != 0:
             raise InputError.single("params", "start", params["start"], "a Monday")
-    daily = plan_days(unit, start, weeks, options=replace(options, time_limit=None))
+    started = time.perf_counter()
+    daily = plan_days(unit, start, weeks)  # the daily plan's own options, as balans schedule
+    # The roster gets what is left of the job's time limit.
+    left = None
+    if options.time_limit is not None:
+        left = max(1.0, options.time_limit - (time.perf_counter() - started))
     problem = compile_roster(unit, start, weeks, daily.cover)
-    result = solve_roster(problem, options, progress)
+    result = solve_roster(problem, replace(options, time_limit=left), progress)
     document: dict[str, Any] = {
         "unit": unit.id,
         "start": start.isoformat(),

@@ -33,8 +33,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _keys_create(args: argparse.Namespace) -> int:
+    import re
+
     from api.auth import create_key
     from api.db import Database
+    from engine.errors import InputError
+
+    if not re.fullmatch(r"[A-Za-z0-9][\w.\-]{0,63}", args.tenant):
+        raise InputError.single(
+            "--tenant", "", args.tenant, "an id: letters, digits, '_', '.', '-' (at most 64)"
+        )
 
     database = Database(Settings.from_env().url)
     try:
