@@ -1,0 +1,220 @@
+"""Compiling a unit into a roster problem, solving it with the checker's verdict, decoding it,
+and explaining a roster that cannot be made."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import tiny_unit
+
+from engine.errors import InputError
+from engine.roster import (
+    compile_roster,
+    cover_shortfalls,
+    explain_infeasible,
+    roster_grid,
+    roster_summary,
+    solve_roster,
+)
+from models.solve import SolveStatus
+from solvers.common import SolveOptions
+
+MONDAY = date(2027, 3, 8)  # ISO week 2027-W10, the tiny unit's first week; no public holiday
+OPTIONS = SolveOptions(num_workers=1, seed=0, time_limit=20)
+
+
+def weekday_cover(minimum: int, target: int, days: int = 5) -> pd.DataFrame:
+    """Nurses on the day shift D on Monday .. Friday of the first week."""
+    return pd.DataFrame(
+        [(MONDAY + timedelta(days=d), "D", "nurse", minimum, target) for d in range(days)],
+        columns=["date", "shift", "competence", "minimum", "target"],
+    )
+
+
+def test_compile_by_hand() -> None:
+    unit = tiny_unit()
+    problem = compile_roster(unit, MONDAY, 1, weekday_cover(1, 2))
+    assert problem.staff_ids == ("anna", "bert", "cilla")
+    assert problem.shift_ids == ("D",)
+    assert problem.competence_ids == ("nurse", "surgeon")
+    assert problem.cover_target[:, 0, 0].tolist() == [2, 2, 2, 2, 2, 0, 0]
+    assert problem.cover_min[:, 0, 0].tolist() == [1, 1, 1, 1, 1, 0, 0]
+    # cilla is a surgeon who may cover nurse shifts: everyone works weekdays, nobody weekends
+    assert problem.available[:, :, 0].tolist() == [[True] * 5 + [False] * 2] * 3
+    # contract minutes per week less the non-clinical share, +-10 % (at least half a shift):
+    # anna 2400 -> 2160..2640; bert 1200 -> 960..1440; cilla 2400 x 0.8 = 1920 -> 1680..2160
+    assert problem.min_minutes.tolist() == [2160, 960, 1680]
+    assert problem.max_minutes.tolist() == [2640, 1440, 2160]
+    # weekly: +-50 % (at least a shift), under 48 h
+    assert problem.min_week_minutes[:, 0].tolist() == [1200, 600, 960]
+    assert problem.max_week_minutes[:, 0].tolist() == [2880, 1800, 2880]
+    assert problem.min_rest.tolist() == [660] * 3
+    assert problem.weekly_rest.tolist() == [2160] * 3
+    # every other weekend of one week: one; three nights a week
+    assert problem.max_weekends.tolist() == [1, 1, 1]
+    assert problem.max_nights.tolist() == [3, 3, 3]
+    # anna and bert differ in contract: three groups of one
+    assert len(set(problem.fairness_group.tolist())) == 3
+
+
+def test_absence_removes_days_and_minutes() -> None:
+    document_staff = [
+        {
+            "id": "anna",
+            "competences": ["nurse"],
+            "absences": [{"start": "2027-03-10", "end": "2027-03-10", "kind": "training"}],
+        },
+        {"id": "bert", "competences": ["nurse"]},
+    ]
+    problem = compile_roster(tiny_unit(staff=document_staff), MONDAY, 1, weekday_cover(1, 2))
+    assert problem.available[0, :, 0].tolist() == [True, True, False, True, True, False, False]
+    # four of five weekdays: 1920, +-10 % and at least half a shift
+    assert (problem.min_minutes[0], problem.max_minutes[0]) == (1680, 2160)
+    # equal contracts: one fairness group
+    assert problem.fairness_group.tolist() == [0, 0]
+
+
+def test_substitutes_may_cover_at_a_cost() -> None:
+    unit = tiny_unit(
+        competences=[
+            {"id": "nurse", "substitutes": ["surgeon"]},
+            {"id": "surgeon", "shift_minutes": 600},
+        ],
+        staff=[
+            {"id": "anna", "competences": ["nurse"]},
+            {"id": "dora", "competences": ["surgeon"]},
+        ],
+    )
+    problem = compile_roster(unit, MONDAY, 1, weekday_cover(1, 2))
+    assert problem.can_cover.tolist() == [[True, False], [True, True]]
+    assert problem.substitution_cost.tolist() == [[0, 0], [unit.roster_weights.substitution, 0]]
+
+
+def test_requests_are_read() -> None:
+    staff = [
+        {
+            "id": "anna",
+            "competences": ["nurse"],
+            "requests": [
+                {"date": "2027-03-09", "kind": "off", "weight": 3},
+                {"date": "2027-03-11", "kind": "work", "shift": "D", "weight": 2},
+            ],
+        }
+    ]
+    problem = compile_roster(tiny_unit(staff=staff), MONDAY, 1, weekday_cover(0, 1))
+    assert problem.request_day.tolist() == [1, 3]
+    assert problem.request_shift.tolist() == [-1, 0]
+    assert problem.request_on.tolist() == [False, True]
+    assert problem.request_weight.tolist() == [3, 2]
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ((date(2027, 3, 20), "D", "nurse", 0, 1), "date"),
+        ((MONDAY, "N", "nurse", 0, 1), "shift"),
+        ((MONDAY, "D", "chef", 0, 1), "competence"),
+        ((MONDAY, "D", "nurse", 2, 1), "minimum"),
+    ],
+)
+def test_bad_cover_rows_are_named(row: tuple[object, ...], field: str) -> None:
+    cover = pd.DataFrame([row], columns=["date", "shift", "competence", "minimum", "target"])
+    with pytest.raises(InputError) as error:
+        compile_roster(tiny_unit(), MONDAY, 1, cover)
+    problem = error.value.problems[0]
+    assert problem.source == "cover table row 1"
+    assert problem.field == field
+
+
+def test_start_must_be_a_monday() -> None:
+    with pytest.raises(InputError, match="a Monday"):
+        compile_roster(tiny_unit(), MONDAY + timedelta(days=1), 1, weekday_cover(0, 1))
+
+
+@pytest.mark.solver
+def test_solve_attaches_the_verdict_and_decodes() -> None:
+    unit = tiny_unit()
+    problem = compile_roster(unit, MONDAY, 1, weekday_cover(1, 2))
+    result = solve_roster(problem, OPTIONS)
+    assert result.stats.status is SolveStatus.OPTIMAL
+    assert result.check is not None
+    assert result.check.feasible
+    assert result.check.objective == result.stats.objective
+    assert result.solution is not None
+    grid = roster_grid(problem, result.solution, MONDAY)
+    assert grid.shape == (3, 7)
+    assert list(grid.index) == ["anna", "bert", "cilla"]
+    assert set(grid.to_numpy().ravel()) <= {"", "D"}
+    assert (grid.iloc[:, 5:] == "").all().all()  # no cover at the weekend, nobody works
+    summary = roster_summary(problem, result)
+    assert summary["hard_violations"] == 0
+    assert summary["cover_cells"] == 5
+    # 3 people's minimum minutes = 5 + 2 + 4 shifts (hand: 2160/480, 960/480, 1680/480 up)
+    worked = int((result.solution.shift >= 0).sum())
+    assert worked >= 5 + 2 + 4
+    shortfalls = cover_shortfalls(problem, result.solution, MONDAY)
+    assert summary["cover_short_people"] == int(
+        (shortfalls["target"] - shortfalls["staffed"]).sum()
+    )
+
+
+@pytest.mark.solver
+def test_infeasible_roster_is_explained_by_day_shift_competence_and_count() -> None:
+    """Three nurses (cilla as her second competence); Wednesday asks for a minimum of four, and
+    on Friday anna is away while three are needed."""
+    staff = [
+        {
+            "id": "anna",
+            "competences": ["nurse"],
+            "absences": [{"start": "2027-03-12", "end": "2027-03-12"}],
+        },
+        {"id": "bert", "competences": ["nurse"], "employment_rate": 0.5},
+        {"id": "cilla", "competences": ["surgeon", "nurse"]},
+    ]
+    unit = tiny_unit(staff=staff)
+    cover = weekday_cover(1, 1)
+    cover.loc[2, ["minimum", "target"]] = [4, 4]
+    cover.loc[4, ["minimum", "target"]] = [3, 3]
+    problem = compile_roster(unit, MONDAY, 1, cover)
+    assert solve_roster(problem, OPTIONS).stats.status is SolveStatus.INFEASIBLE
+    why = explain_infeasible(problem, OPTIONS)
+    assert why.proven
+    assert why.staff_conflicts == ()
+    found = {(f.day, f.shift, f.competence, f.short, f.candidates) for f in why.shortfalls}
+    assert found == {(2, "D", "nurse", 1, 3), (4, "D", "nurse", 1, 2)}
+    lines = why.lines(MONDAY)
+    assert lines[0].startswith("2027-03-10 D nurse: minimum 4")
+    assert lines[0].endswith("short by 1")
+
+
+@pytest.mark.solver
+def test_a_person_whose_own_rules_conflict_is_named() -> None:
+    """Anna away on Thursday: Monday to Wednesday and a lone Friday would break the minimum
+    runs of two, so three shifts are all she can work, under her 1680 minutes."""
+    staff = [
+        {
+            "id": "anna",
+            "competences": ["nurse"],
+            "absences": [{"start": "2027-03-11", "end": "2027-03-11"}],
+        },
+        {"id": "bert", "competences": ["nurse"]},
+    ]
+    why = explain_infeasible(
+        compile_roster(tiny_unit(staff=staff), MONDAY, 1, weekday_cover(0, 1)), OPTIONS
+    )
+    assert why.staff_conflicts == ("anna",)
+    assert "staff anna" in why.lines(MONDAY)[0]
+
+
+@pytest.mark.solver
+def test_minutes_beyond_the_available_days_are_named() -> None:
+    problem = compile_roster(tiny_unit(), MONDAY, 1, weekday_cover(0, 1))
+    # bert must work more minutes than five weekdays hold
+    impossible = replace(problem, min_minutes=np.array([0, 6 * 480, 0]))
+    why = explain_infeasible(impossible, OPTIONS)
+    assert why.staff_conflicts == ("bert",)
+    assert "staff bert" in why.lines(MONDAY)[0]
