@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,12 +32,48 @@ from api.routes.deps import (
 from api.routes.jobs import cancel, solve_options, unit_document
 from api.routes.schemas import ScenarioRequest, ScenarioStatus, ScenarioVariantStatus
 from api.settings import Settings
+from engine.errors import NO_VALUE, InputError
+from engine.scenarios import apply_scenario
+from models.scenario import Change
+from models.scenario import Scenario as ScenarioChanges
+from models.unit import Unit
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"], route_class=StrictJsonRoute)
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "the tenant has no scenario of this id"}
 }
+
+
+def _apply_changes(unit: Unit, changes: list[Change], index: int) -> Unit:
+    """``unit`` with a variant's typed changes applied; 422 naming each change that cannot be
+    made (an id the unit does not have, more staff removed than there are)."""
+    try:
+        return apply_scenario(
+            unit, ScenarioChanges(name=f"variant-{index}", changes=changes), source="changes"
+        )
+    except InputError as error:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", "variants", index, "changes", *_field_path(p.field)),
+                    "msg": f"expected {p.expected}"
+                    if p.value is NO_VALUE
+                    else f"got {p.value!r}, expected {p.expected}",
+                    "type": "change",
+                }
+                for p in error.problems
+            ]
+        ) from None
+
+
+def _field_path(field: str) -> list[str | int]:
+    """``changes[0].room_type`` as ``[0, "room_type"]`` (the part below ``changes``)."""
+    parts: list[str | int] = []
+    for token in field.replace("[", ".").replace("]", "").split("."):
+        if token and token != "changes":
+            parts.append(int(token) if token.isdigit() else token)
+    return parts
 
 
 def _create(
@@ -56,6 +93,8 @@ def _create(
         for i, variant in enumerate(request.variants):
             patched = merge_patch(base, variant.patch)
             unit = validate_unit(patched, ("body", "variants", i, "patch"))
+            if variant.changes:
+                unit = _apply_changes(unit, variant.changes, i)
             documents.append((variant.name, unit.model_dump(mode="json", exclude_defaults=True)))
         scenario = Scenario(tenant=principal.tenant, name=clean_text(request.name), kind=kind.name)
         session.add(scenario)

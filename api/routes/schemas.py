@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.base import Id
+from models.scenario import Change
 from models.unit import Unit
 
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
@@ -219,12 +220,18 @@ class JobResultBody(BaseModel):
 
 
 class Variant(_Body):
-    """One what-if variant: a JSON merge patch (RFC 7386) of the base unit's document."""
+    """One what-if variant of the base unit: typed changes (those of a scenario file: more
+    staff, opening hours, fewer return visits, ...), after a JSON merge patch (RFC 7386) of
+    the unit's document for anything the changes do not cover."""
 
     name: Text = Field(min_length=1)
+    changes: list[Change] = Field(
+        default_factory=list, max_length=100, description="typed changes, applied in order"
+    )
     patch: dict[str, Any] = Field(
-        description="merged into the base unit's document: objects merge, anything else "
-        "(lists included) replaces, null removes a field"
+        default_factory=dict,
+        description="merged into the base unit's document first: objects merge, anything "
+        "else (lists included) replaces, null removes a field",
     )
 
 
@@ -241,9 +248,13 @@ class ScenarioRequest(_Body):
                     "unit_id": "tiny",
                     "variants": [
                         {
+                            "name": "occupancy 90 %",
+                            "changes": [{"type": "target_occupancy", "occupancy": 0.9}],
+                        },
+                        {
                             "name": "14 beds",
                             "patch": {"wards": [{"id": "ward", "beds": 14}]},
-                        }
+                        },
                     ],
                 }
             ]

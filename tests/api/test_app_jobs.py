@@ -382,3 +382,50 @@ def test_bad_stage_parameters_fail_the_job_naming_the_parameter(
     assert job["state"] == "failed"
     assert job["error"]["type"] == "input"
     assert job["error"]["problems"][0]["field"] == field
+
+
+def test_a_variant_takes_the_typed_changes_of_a_scenario_file(service: Service) -> None:
+    body = {
+        "kind": "balance",
+        "unit_id": "tiny",
+        "include_base": False,
+        "variants": [
+            {"name": "full beds", "changes": [{"type": "target_occupancy", "occupancy": 1.0}]}
+        ],
+    }
+    response = service.client.post(
+        "/api/v1/scenarios", json=body, headers=service.headers("planner")
+    )
+    assert response.status_code == 202, response.text
+    [variant] = response.json()["variants"]
+    job = service.wait(variant["job"]["id"], role="planner")
+    assert job["state"] == "succeeded"
+    result = service.client.get(
+        f"/api/v1/solve-jobs/{job['id']}/result", headers=service.headers("planner")
+    ).json()["result"]
+    # By hand: 10 hip patients in W10 x 2 bed-days = 20 bed-days; at 80 % occupancy they need
+    # 25 staffed bed-days, at 100 % exactly 20.
+    ward_w10 = next(
+        r for r in result["rows"] if r["resource"] == "ward:ward" and r["week"] == "2027-W10"
+    )
+    assert ward_w10["need"] == pytest.approx(20.0)
+
+
+def test_a_change_the_unit_cannot_take_is_422_naming_the_change(service: Service) -> None:
+    body = {
+        "kind": "balance",
+        "unit_id": "tiny",
+        "variants": [
+            {
+                "name": "fewer return visits",
+                "changes": [{"type": "scale_activity", "activity": "return", "factor": 0.8}],
+            }
+        ],
+    }
+    response = service.client.post(
+        "/api/v1/scenarios", json=body, headers=service.headers("planner")
+    )
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["body", "variants", 0, "changes", 0, "activity"]
+    assert problem["msg"] == "got 'return', expected an activity type id of the unit"
