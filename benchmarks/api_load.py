@@ -53,7 +53,7 @@ def _keys(url: str) -> dict[str, str]:
     keys = {}
     with database.session() as session:
         for role in ("admin", "system"):
-            _, keys[role] = create_key(session, tenant="bench", role=role)  # type: ignore[arg-type]
+            _, keys[role] = create_key(session, tenant="bench", role=role)
         session.commit()
     database.close()
     return keys
