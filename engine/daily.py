@@ -23,6 +23,7 @@ import pandas as pd
 
 from engine.calendar import Horizon
 from engine.capacity import plannable_room_minutes, ward_beds
+from engine.check.daily import check_daily
 from engine.errors import InputError
 from engine.need import production_need
 from models.base import week_label
@@ -61,6 +62,9 @@ class DailyPlan:
         Days a ward has more patients than staffed beds: ``date, ward, patients, beds``.
     result
         The solver's result: status, objective, bound, gap, time, penalties per term.
+    violations
+        What the independent checker (:mod:`engine.check.daily`) found wrong: empty for a
+        sound plan.
     """
 
     days: pd.DataFrame
@@ -68,6 +72,7 @@ class DailyPlan:
     cover: pd.DataFrame
     overfull_beds: pd.DataFrame
     result: DailyResult
+    violations: tuple[str, ...] = ()
 
 
 def _window(unit: Unit, start: date, weeks: int) -> Horizon:
@@ -247,6 +252,11 @@ def plan_days(
         raise InputError.single(
             "daily plan", "", result.stats.status.value, "a plan (the solver found none)"
         )
+    dates = [d.astype(date) for d in horizon.days]
+    ids = [a.id for a in unit.activity_types]
+    violations = tuple(
+        check_daily(problem, result, ids, [r.id for r in unit.room_types], [str(d) for d in dates])
+    )
     per_day = result.volumes.copy()
 
     # bed-days: every day of the week holds a seventh of the week's bed-days
@@ -254,8 +264,6 @@ def plan_days(
     weekly_beds = volumes.to_numpy(dtype=float).T[bed_days]
     per_day[bed_days] = np.repeat(weekly_beds / 7.0, 7, axis=1)
 
-    dates = [d.astype(date) for d in horizon.days]
-    ids = [a.id for a in unit.activity_types]
     kinds = {a.id: a.kind for a in unit.activity_types}
     grid = pd.DataFrame(per_day.T, index=pd.Index(dates, name="date"), columns=ids)
     days = grid.stack().reset_index()
@@ -287,6 +295,7 @@ def plan_days(
         cover=_cover(unit, horizon, per_day, occupied),
         overfull_beds=pd.DataFrame(overfull, columns=["date", "ward", "patients", "beds"]),
         result=result,
+        violations=violations,
     )
 
 

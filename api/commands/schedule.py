@@ -86,7 +86,8 @@ def schedule(
             time.perf_counter() - clock,
             f"{placed:,.0f} activities over {weeks * 7} days, "
             f"{plan.unplaced['volume'].sum():,.0f} unplaced; {stats.status.value}, "
-            f"gap {stats.gap:.2%}",
+            f"gap {stats.gap:.2%}; checker: "
+            + ("sound" if not plan.violations else f"{len(plan.violations)} VIOLATIONS"),
         )
     ]
     clock = time.perf_counter()
@@ -101,6 +102,7 @@ def schedule(
         "penalties": plan.result.penalties,
         "unplaced": plan.unplaced.to_dict("records"),
         "overfull_beds": len(plan.overfull_beds),
+        "violations": list(plan.violations),
     }}  # fmt: skip
     summary["roster"] = roster = roster_summary(problem, result)
     files = [
