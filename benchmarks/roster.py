@@ -59,7 +59,7 @@ def _shift_kinds(unit: Unit) -> dict[str, str]:
     return kinds
 
 
-def supply_cover(unit: Unit, start: date, weeks: int, load: float = 0.9) -> pd.DataFrame:
+def supply_cover(unit: Unit, start: date, weeks: int, load: float = 0.8) -> pd.DataFrame:
     """A cover table from what the staff can give: ``load`` of each competence's clinical
     minutes in each week (primary competences, absences and holidays counted as in
     :func:`engine.capacity.staff_minutes`), spread over the week's days.
@@ -97,17 +97,19 @@ def supply_cover(unit: Unit, start: date, weeks: int, load: float = 0.9) -> pd.D
     return pd.DataFrame(rows, columns=["date", "shift", "competence", "minimum", "target"])
 
 
-def clinic_cover(unit: Unit, start: date, weeks: int) -> tuple[pd.DataFrame, str]:
+def clinic_cover(
+    unit: Unit, start: date, weeks: int, load: float = 0.8
+) -> tuple[pd.DataFrame, str]:
     """The daily plan's cover when it can be had, else :func:`supply_cover`; and which."""
     try:
         from engine.daily import staff_cover
     except ImportError:
-        return supply_cover(unit, start, weeks), "supply"
+        return supply_cover(unit, start, weeks, load), "supply"
     try:
         cover = staff_cover(unit, start, weeks)
     except Exception as error:  # the daily plan is optional here: say why and fall back
         print(f"  daily plan cover unavailable ({type(error).__name__}: {error}); using supply")
-        return supply_cover(unit, start, weeks), "supply"
+        return supply_cover(unit, start, weeks, load), "supply"
     return cover, "daily plan"
 
 
@@ -142,10 +144,13 @@ class Row:
     penalties: str
 
 
-def run_case(name: str, unit: Unit, start: date, weeks: int, options: SolveOptions) -> Row:
+def run_case(
+    name: str, unit: Unit, start: date, weeks: int, options: SolveOptions, load: float
+) -> Row:
     """Compile, solve and check one case; print progress and the figures."""
-    cover, source = clinic_cover(unit, start, weeks) if name == "clinic" else (
-        supply_cover(unit, start, weeks), "supply")  # fmt: skip
+    cover, source = clinic_cover(unit, start, weeks, load) if name == "clinic" else (
+        supply_cover(unit, start, weeks, load), "supply")  # fmt: skip
+    source = f"{source} {load:g}" if source == "supply" else source
     began = time.perf_counter()
     problem = compile_roster(unit, start, weeks, cover)
     compiled = time.perf_counter()
@@ -200,6 +205,10 @@ def main() -> None:
     parser.add_argument("--start", type=date.fromisoformat, default=date(2027, 3, 1))
     parser.add_argument("--weeks", type=int, default=6)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--load", type=float, default=0.8, help="cover target as a share of the staff's minutes"
+    )
+    parser.add_argument("--no-daily", action="store_true", help="do not try the daily plan")
     args = parser.parse_args()
     options = SolveOptions(
         time_limit=args.time_limit, gap_limit=0.01, seed=args.seed, num_workers=args.workers
@@ -209,7 +218,10 @@ def main() -> None:
     for name in args.cases.split(","):
         print(f"{name}: {args.weeks} weeks from {args.start}, {args.time_limit:g} s, "
               f"{args.workers} workers, seed {args.seed}")  # fmt: skip
-        rows.append(run_case(name, units[name](), args.start, args.weeks, options))
+        case = "supply" if args.no_daily and name == "clinic" else name
+        row = run_case(case, units[name](), args.start, args.weeks, options, args.load)
+        row.case = name
+        rows.append(row)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

@@ -10,8 +10,9 @@ per day, shift and competence, from the daily plan) into a :class:`models.roster
   the unit's full time unless the contract says otherwise) less the non-clinical share, on the
   weekdays the person is present, as :mod:`engine.capacity` counts them (public holidays
   reduce day-time staff, not round-the-clock staff); over the roster within the contract
-  tolerance and in each week within the weekly tolerance and the weekly maximum. Each band is
-  at least one shift wide, so a whole number of shifts always fits;
+  tolerance, and in each week at most the week's contracted minutes plus the weekly tolerance
+  and under the weekly maximum. The band is at least one shift wide, so a whole number of
+  shifts always fits;
 - the labour rules are the member's own :class:`models.unit.WorkRules` or the unit's;
 - a competence's ``substitutes`` may cover it at the substitution weight;
 - staff of the same primary competence and contract form a fairness group.
@@ -235,7 +236,9 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
         arrays["min_minutes"].append(low)
         arrays["max_minutes"].append(high)
         bands = [_band(float(w), rules.weekly_tolerance, 2 * widest) for w in per_week]
-        arrays["min_week"].append([b[0] for b in bands])
+        # No weekly minimum: a week broken by holidays and absences could leave no run of days
+        # the other rules allow; the roster total keeps the contract.
+        arrays["min_week"].append([0 for _ in bands])
         arrays["max_week"].append([min(b[1], rules.max_minutes_per_week) for b in bands])
         arrays["max_consecutive"].append(rules.max_consecutive_days)
         arrays["min_consecutive"].append(rules.min_consecutive_days)

@@ -149,8 +149,8 @@ class WorkRules(DomainModel):
     contract_tolerance: Fraction = 0.1
     """Worked minutes over the roster lie within the contracted minutes +- this share."""
     weekly_tolerance: Fraction = 0.5
-    """Worked minutes in each week lie within the week's contracted minutes +- this share
-    (and under ``max_minutes_per_week``)."""
+    """Worked minutes in each week are at most the week's contracted minutes + this share (and
+    under ``max_minutes_per_week``); the contract's lower side holds over the whole roster."""
 
 
 class RosterWeights(DomainModel):

@@ -28,35 +28,31 @@ Terms = dict[str, list[tuple[int, cp_model.LinearExprT]]]
 def _cover_terms(
     model: cp_model.CpModel, problem: RosterProblem, cells: CoverCells, terms: Terms
 ) -> None:
-    """``n + under - over = target`` with ``under, over >= 0`` for each cell with a target or
-    an over weight (one equality, which presolve keeps tight), and ``short >= min - n`` when
-    the minimum is soft; ``n = sum_s y[s, d, t, c]``."""
+    """``under[d,t,c] >= target - n``, ``over[d,t,c] >= n - target`` (and ``short >= min - n``
+    when the minimum is soft), with ``n = sum_s y[s, d, t, c]``."""
     shape = problem.cover_target.shape
     for d, t, c in np.ndindex(shape):
         literals = cells.get((d, t, c), [])
         target = int(problem.cover_target[d, t, c])
         under_w = int(problem.cover_under_weight[d, t, c])
         over_w = int(problem.cover_over_weight[d, t, c])
+        count = sum(literals) if literals else 0
+        if target > 0 and under_w > 0:
+            if not literals:
+                terms["under_cover"].append((under_w, target))
+            else:
+                under = model.new_int_var(0, target, f"under[{d},{t},{c}]")
+                model.add(under >= target - count)
+                terms["under_cover"].append((under_w, under))
+        if over_w > 0 and len(literals) > target:
+            over = model.new_int_var(0, len(literals) - target, f"over[{d},{t},{c}]")
+            model.add(over >= count - target)
+            terms["over_cover"].append((over_w, over))
         minimum = int(problem.cover_min[d, t, c])
         if problem.cover_min_weight > 0 and minimum > 0:
             short = model.new_int_var(0, minimum, f"short[{d},{t},{c}]")
-            model.add(short >= minimum - sum(literals))
+            model.add(short >= minimum - count)
             terms["cover_minimum"].append((problem.cover_min_weight, short))
-        if not literals:
-            if target > 0 and under_w > 0:
-                terms["under_cover"].append((under_w, target))
-            continue
-        wants_under = target > 0 and under_w > 0
-        wants_over = over_w > 0 and len(literals) > target
-        if not (wants_under or wants_over):
-            continue
-        under = model.new_int_var(0, target, f"under[{d},{t},{c}]")
-        over = model.new_int_var(0, max(0, len(literals) - target), f"over[{d},{t},{c}]")
-        model.add(sum(literals) + under - over == target)
-        if wants_under:
-            terms["under_cover"].append((under_w, under))
-        if wants_over:
-            terms["over_cover"].append((over_w, over))
 
 
 def _substitution_terms(problem: RosterProblem, v: RosterVars, terms: Terms) -> None:
