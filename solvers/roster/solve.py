@@ -196,45 +196,29 @@ def _solve_parts(
     progress: ProgressCallback | None,
     hint: RosterSolution | None,
 ) -> RosterResult:
-    """Solve independent parts one after the other, smallest first; each gets a share of the
-    time left in proportion to its size, so time a small part does not need flows on."""
+    """Solve independent parts and join them, in two rounds.
+
+    First every part gets a first roster (CP-SAT stops at its first solution), smallest part
+    first, so a complete roster exists early; then each part not yet proven optimal is
+    improved from its first roster (as a hint) for a share of the time left in proportion to
+    its size, smallest first, so time a small part does not need flows on to the big ones.
+    """
     started = time.perf_counter()
     sizes = [max(1, int(problem.available[p.staff].sum())) for p in pieces]
     order = sorted(range(len(pieces)), key=lambda i: (sizes[i], i))
-    size_left = sum(sizes)
-    shift = np.full((problem.n_staff, problem.n_days), -1, dtype=np.int64)
-    competence = np.full_like(shift, -1)
-    objective = bound = 0.0
-    penalties: dict[str, int] = {}
-    all_optimal = True
-    first: float | None = None
+    subs = [restrict(problem, piece) for piece in pieces]
+    results: dict[int, RosterResult] = {}
     variables = constraints = 0
+
+    def left() -> float | None:
+        if options.time_limit is None:
+            return None
+        return max(0.0, options.time_limit - (time.perf_counter() - started))
+
+    first_only = replace(options, native={**options.native, "stop_after_first_solution": True})
     for i in order:
-        piece = pieces[i]
-        offset = time.perf_counter() - started
-        limit = None
-        if options.time_limit is not None:
-            left = max(0.0, options.time_limit - offset)
-            limit = min(left, max(1.0, left * sizes[i] / size_left))
-        size_left -= sizes[i]
-
-        def report(
-            p: Progress, base: float = offset, done: tuple[float, float] = (objective, bound)
-        ) -> None:
-            if progress is not None:
-                progress(
-                    Progress(
-                        elapsed=base + p.elapsed,
-                        objective=done[0] + p.objective,
-                        bound=done[1] + p.bound,
-                        solutions=p.solutions,
-                    )
-                )
-
-        sub_hint = None if hint is None else restrict_solution(hint, piece)
-        result = _solve_whole(
-            restrict(problem, piece), replace(options, time_limit=limit), report, sub_hint
-        )
+        sub_hint = None if hint is None else restrict_solution(hint, pieces[i])
+        result = _solve_whole(subs[i], replace(first_only, time_limit=left()), None, sub_hint)
         variables += result.stats.variables
         constraints += result.stats.constraints
         if result.solution is None:
@@ -245,18 +229,62 @@ def _solve_parts(
                 constraints=constraints,
             )
             return RosterResult(stats=stats, solution=None)
-        shift[piece.staff] = result.solution.shift
-        local = result.solution.competence
+        results[i] = result
+    first = time.perf_counter() - started
+    best = {i: r.stats.objective for i, r in results.items()}
+    bounds = {i: r.stats.bound for i, r in results.items()}
+    if progress is not None:
+        progress(Progress(first, sum(best.values()), sum(bounds.values()), len(pieces)))
+
+    open_parts = [i for i in order if results[i].stats.status is not SolveStatus.OPTIMAL]
+    size_left = sum(sizes[i] for i in open_parts)
+    for i in open_parts:
+        remaining = left()
+        limit = None if remaining is None else remaining * sizes[i] / size_left
+        size_left -= sizes[i]
+        if limit is not None and limit < 0.5:
+            continue
+        offset = time.perf_counter() - started
+
+        def report(p: Progress, i: int = i, offset: float = offset) -> None:
+            if progress is not None:
+                others = sum(best.values()) - best[i]
+                other_bounds = sum(bounds.values()) - bounds[i]
+                progress(
+                    Progress(
+                        offset + p.elapsed,
+                        others + p.objective,
+                        other_bounds + max(p.bound, bounds[i]),
+                        p.solutions,
+                    )
+                )
+
+        improved = _solve_whole(
+            subs[i], replace(options, time_limit=limit), report, results[i].solution
+        )
+        if improved.solution is not None and improved.stats.objective <= best[i]:
+            results[i] = improved
+            best[i] = improved.stats.objective
+        bounds[i] = max(bounds[i], improved.stats.bound)
+
+    shift = np.full((problem.n_staff, problem.n_days), -1, dtype=np.int64)
+    competence = np.full_like(shift, -1)
+    penalties: dict[str, int] = {}
+    for i, result in results.items():
+        piece, solution = pieces[i], result.solution
+        assert solution is not None
+        shift[piece.staff] = solution.shift
+        local = solution.competence
         competence[piece.staff] = np.where(local >= 0, piece.competences[np.maximum(local, 0)], -1)
-        objective += result.stats.objective
-        bound += result.stats.bound
-        all_optimal &= result.stats.status is SolveStatus.OPTIMAL
         for name, value in result.penalties.items():
             penalties[name] = penalties.get(name, 0) + value
-        if result.stats.first_solution_time is not None:
-            first = offset + result.stats.first_solution_time
+    objective = sum(best.values())
+    bound = sum(bounds.values())
+    optimal = all(
+        r.stats.status is SolveStatus.OPTIMAL or bounds[i] >= best[i] for i, r in results.items()
+    )
     stats = SolveStats(
-        status=SolveStatus.OPTIMAL if all_optimal else SolveStatus.FEASIBLE,
+        status=SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
         objective=objective,
         bound=bound,
         wall_time=time.perf_counter() - started,
