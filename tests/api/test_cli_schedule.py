@@ -1,0 +1,96 @@
+"""``balans schedule`` and ``balans run`` through the console script."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import tiny_document
+
+from engine.io import save_unit
+from models.unit import Unit
+
+BALANS = Path(sys.executable).parent / "balans"
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BALANS), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def ward_unit(minimum_nights: int = 1) -> Unit:
+    """The tiny unit with a night shift and a staffing key on the ward."""
+    document = tiny_document()
+    document["shift_types"].append(
+        {"id": "N", "start": "21:00", "end": "07:00", "paid_minutes": 570, "night": True}
+    )
+    document["wards"][0]["staffing"] = [
+        {"shift": "D", "competence": "nurse", "patients_per_staff": 8, "minimum": 1},
+        {"shift": "N", "competence": "nurse", "patients_per_staff": 12, "minimum": minimum_nights},
+    ]
+    document["staff"] += [
+        {"id": f"n{i}", "competences": ["nurse"], "employment_rate": 0.8} for i in range(4)
+    ]
+    return Unit.model_validate(document)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny"
+    save_unit(ward_unit(), path)
+    return path
+
+
+def test_schedule_writes_daily_plan_and_roster(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ("--start", "2027-03-08", "--weeks", "2", "--time-limit", "20", "--workers", "1")
+    result = run("schedule", folder, *args, "--out", out, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "daily plan" in result.stdout
+    assert "checker: no hard violation" in result.stdout
+    with (out / "roster.csv").open(encoding="utf-8") as handle:
+        grid = list(csv.reader(handle))
+    assert grid[0][0] == "staff"
+    assert len(grid[0]) == 1 + 14  # one column per day
+    assert {row[0] for row in grid[1:]} == {"anna", "bert", "cilla", "n0", "n1", "n2", "n3"}
+    cells = {cell for row in grid[1:] for cell in row[1:]}
+    assert cells <= {"", "D", "N", "D/nurse", "N/nurse"}
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["roster"]["hard_violations"] == 0
+    assert summary["roster"]["staff"] == 7
+    with (out / "daily_plan.csv").open(encoding="utf-8") as handle:
+        days = list(csv.DictReader(handle))
+    assert sum(float(r["volume"]) for r in days if r["activity"] == "op") == 25  # 10 + 15
+
+
+def test_no_roster_is_explained_by_day_shift_and_competence(tmp_path: Path) -> None:
+    folder = tmp_path / "tiny"
+    save_unit(ward_unit(minimum_nights=6), folder)  # six nurses every night: there are six
+    out = tmp_path / "out"
+    args = ("--start", "2027-03-08", "--weeks", "1", "--time-limit", "20", "--workers", "1")
+    result = run("schedule", folder, *args, "--out", out, cwd=tmp_path)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "no roster meets the hard rules" in result.stderr
+    assert "N nurse: minimum 6" in result.stderr
+    assert "short by" in result.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["roster"]["infeasible"]
+
+
+def test_schedule_bad_start_is_one_line(folder: Path, tmp_path: Path) -> None:
+    result = run("schedule", folder, "--start", "2027-03-09", "--out", tmp_path / "o", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "balans: error: --start: got '2027-03-09', expected a Monday (plans run whole weeks)"
+    )
+    assert not (tmp_path / "o").exists()
