@@ -213,8 +213,13 @@ def run_whatif_command(args: argparse.Namespace) -> int:
             "",
             f"{outcome.name}: {outcome.description}".rstrip(": "),
             "  weeks whose waiting list changes most: "
-            + ", ".join(
-                f"{w} {d:+,.0f}" for w, d in zip(weeks["week"], weeks["change"], strict=True)
+            + (
+                ", ".join(
+                    f"{w} {d:+,.0f}"
+                    for w, d in zip(weeks["week"], weeks["change"], strict=True)
+                    if abs(d) >= 0.5
+                )
+                or "none by half a patient or more"
             ),
             "  resources that change most (used, capacity, extra; base -> scenario):",
         ]
