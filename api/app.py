@@ -17,6 +17,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.auth import KeyCache
 from api.db import Database
 from api.jobs import JOB_KINDS, JobKind, JobRunner
 from api.routes import health, jobs, keys, scenarios, units
@@ -186,6 +187,7 @@ def create_app(settings: Settings, kinds: Mapping[str, JobKind] = JOB_KINDS) -> 
     )
     app.state.settings = settings
     app.state.kinds = kinds
+    app.state.key_cache = KeyCache()
     api = APIRouter(prefix=API_PREFIX, route_class=StrictJsonRoute)
     for module in (units, jobs, scenarios, keys):
         api.include_router(module.router)

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
@@ -96,6 +98,39 @@ def authenticate(session: Session, key: str) -> Principal | None:
         return None
     role: Role = row.role  # type: ignore[assignment]
     return Principal(key_id=row.id, tenant=row.tenant, role=role)
+
+
+class KeyCache:
+    """Principals of recently used keys, by key hash, for ``ttl`` seconds: most requests then
+    need no query to know their caller. The service forgets a key it revokes at once; a key
+    revoked in the database by other means stops working within ``ttl``."""
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Principal | None:
+        """The principal cached for ``digest``, if it has not expired."""
+        with self._lock:
+            entry = self._entries.get(digest)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        """Remember ``principal`` for ``digest``."""
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[digest] = (time.monotonic() + self.ttl, principal)
+
+    def forget(self, key_id: str) -> None:
+        """Drop the key ``key_id`` (it was revoked)."""
+        with self._lock:
+            for digest, (_, principal) in list(self._entries.items()):
+                if principal.key_id == key_id:
+                    del self._entries[digest]
 
 
 def revoke_key(session: Session, key_id: str, tenant: str) -> ApiKey | None:

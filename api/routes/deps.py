@@ -2,18 +2,21 @@
 
 The service's objects (settings, database, job runner, job kinds) are built by
 :func:`api.app.create_app` and kept in ``app.state``; nothing here is built at import time.
+Dependencies that only read ``app.state`` are ``async`` so that they run on the event loop
+instead of taking a trip through the thread pool; those that touch the database are not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import Annotated
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
-from api.auth import Permission, Principal, authenticate
+from api.auth import KeyCache, Permission, Principal, authenticate, hash_key
 from api.db import Database
 from api.jobs import JobKind, JobRunner
 from api.settings import Settings
@@ -27,25 +30,25 @@ _api_key = APIKeyHeader(
 )
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The service's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     """The service's database."""
     database: Database = request.app.state.database
     return database
 
 
-def get_runner(request: Request) -> JobRunner:
+async def get_runner(request: Request) -> JobRunner:
     """The job runner."""
     runner: JobRunner = request.app.state.runner
     return runner
 
 
-def get_kinds(request: Request) -> Mapping[str, JobKind]:
+async def get_kinds(request: Request) -> Mapping[str, JobKind]:
     """The job kinds the service runs."""
     kinds: Mapping[str, JobKind] = request.app.state.kinds
     return kinds
@@ -66,8 +69,8 @@ def get_session(database: DatabaseDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_principal(
-    database: DatabaseDep, key: Annotated[str | None, Security(_api_key)] = None
+async def get_principal(
+    request: Request, key: Annotated[str | None, Security(_api_key)] = None
 ) -> Principal:
     """The caller named by the ``X-API-Key`` header; 401 without a live key."""
     if not key:
@@ -76,8 +79,19 @@ def get_principal(
             f"an API key in the {API_KEY_HEADER} header is required",
             headers={"WWW-Authenticate": API_KEY_HEADER},
         )
-    with database.session() as session:
-        principal = authenticate(session, key)
+    cache: KeyCache = request.app.state.key_cache
+    digest = hash_key(key)
+    principal = cache.get(digest)
+    if principal is None:
+        database: Database = request.app.state.database
+
+        def lookup() -> Principal | None:
+            with database.session() as session:
+                return authenticate(session, key)
+
+        principal = await run_in_threadpool(lookup)
+        if principal is not None:
+            cache.put(digest, principal)
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -95,10 +109,12 @@ def forbidden(principal: Principal, what: str) -> HTTPException:
     return HTTPException(status.HTTP_403_FORBIDDEN, f"the role {principal.role} may not {what}")
 
 
-def require(permission: Permission, what: str) -> Callable[[Principal], Principal]:
+def require(
+    permission: Permission, what: str
+) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """A dependency: the caller, if its role grants ``permission``; 403 otherwise."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if not principal.may(permission):
             raise forbidden(principal, what)
         return principal

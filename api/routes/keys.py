@@ -1,6 +1,6 @@
 """``/api/v1/keys``: API keys of the caller's tenant (admin keys only)."""
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
 
 from api.auth import create_key, revoke_key
@@ -52,9 +52,10 @@ def new_key(body: KeyRequest, principal: KeyAdmin, session: SessionDep) -> KeyCr
     summary="Revoke a key",
     responses={404: {"description": "the tenant has no key of this id"}},
 )
-def delete_key(key_id: str, principal: KeyAdmin, session: SessionDep) -> Response:
+def delete_key(key_id: str, principal: KeyAdmin, session: SessionDep, request: Request) -> Response:
     """Revoke a key: it stops working at once."""
     if revoke_key(session, key_id, principal.tenant) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no key {key_id!r}")
     session.commit()
+    request.app.state.key_cache.forget(key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
