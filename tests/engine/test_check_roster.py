@@ -3,9 +3,15 @@ and violations located by rule, staff member and day."""
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from benchmarks.nrp.evaluate import read_roster
+from benchmarks.nrp.instance import read_instance
+from benchmarks.nrp.reader import to_roster_problem
 from engine.check.roster import check_roster
 from models.roster import RosterSolution, roster_problem
 
@@ -125,3 +131,27 @@ def test_malformed_rosters_are_rejected(rows: list[list[int]], rule: str) -> Non
     check = check_roster(problem, grid(rows))
     assert not check.feasible
     assert check.violations[0].rule == rule
+
+
+# The public benchmark's reference rosters: the checker must agree with the published values.
+
+DATA = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "curtois-qu"
+
+
+def _references() -> list[tuple[str, str, int]]:
+    with (DATA / "reference_rosters" / "index.csv").open(encoding="utf-8") as handle:
+        return [(r["instance"], r["file"], int(r["objective"])) for r in csv.DictReader(handle)]
+
+
+@pytest.mark.parametrize(("name", "file", "expected"), _references())
+def test_checker_reproduces_the_published_reference_rosters(
+    name: str, file: str, expected: int
+) -> None:
+    instance = read_instance(DATA / f"{name}.txt")
+    problem = to_roster_problem(instance)
+    cells = read_roster(instance, DATA / "reference_rosters" / file)
+    index = {s: t for t, s in enumerate(problem.shift_ids)}
+    shift = np.array([[index.get(c, -1) for c in row] for row in cells], dtype=np.int64)
+    check = check_roster(problem, grid(shift.tolist()))
+    assert check.feasible, check.violations
+    assert check.objective == expected
