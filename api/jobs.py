@@ -353,9 +353,14 @@ class _Slot:
                 return
             try:
                 self._run(job_id)
-            except Exception:
+            except Exception as error:
                 log.exception("job %s: the runner failed", job_id)
-                self.runner.finish(job_id, FAILED, error={"type": "error", "message": "runner"})
+                self.stop_process(kill=True)
+                self.runner.finish(
+                    job_id,
+                    FAILED,
+                    error={"type": "error", "message": f"the job runner failed: {error!r}"},
+                )
             finally:
                 self.running = None
                 self.runner.notify(job_id)
