@@ -320,8 +320,9 @@ def solve(
         seed (``random_seed``), workers (``num_workers``) and native CP-SAT parameters (set on
         ``solver.parameters``).
     progress
-        Called with each new incumbent: objective, bound, time, count (of the part being
-        solved, plus the parts done).
+        Called with each new incumbent: objective, bound, time, count. With several parts,
+        first once every part has a roster, then with each improvement of a part (the
+        objective and bound of the whole roster).
     hint
         A roster to start from (every variable is hinted).
     decompose
