@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         caption = (
             f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores "
             f"({platform.processor() or platform.machine()}), CP-SAT with {args.workers} "
-            f"workers, {args.time_limit:g} s per instance, seed {args.seed}"
+            f"workers, {args.time_limit:g} s per instance, seed {args.seed}, instances "
+            f"{args.instances} (rows of other instances are kept from an earlier run)"
         )
         for number in numbers:
             row, roster = run_instance(

@@ -6,9 +6,9 @@ Every step below calls :func:`solvers.roster.solve` on a :class:`models.roster.R
    solved first (CP-SAT with its own presolve, LP and search), which proves the small ones
    optimal; its best bound is the run's lower bound.
 2. **Greedy start.** On larger instances, or when the whole model found no roster, staff are
-   rostered a few at a time in file order: each group is solved with the cover that the
-   groups already rostered leave open. Every hard rule of the benchmark is per person, so
-   the joined roster is feasible whenever each group's is.
+   rostered one at a time in file order: each is solved with the cover that the staff
+   already rostered leave open. Every hard rule of the benchmark is per person, so
+   the joined roster is feasible whenever each person's is.
 3. **Large neighbourhood search.** Repeatedly free a few staff members over a window of days
    (the whole horizon on short instances), keep everybody else as they are, and solve that
    sub-problem hinted with the incumbent; keep the result when it is not worse.
@@ -156,24 +156,32 @@ def _sub_solve(
 
 
 def greedy(
-    problem: RosterProblem, deadline: float, workers: int, seed: int, group: int = 4
+    problem: RosterProblem, deadline: float, workers: int, seed: int, group: int = 1
 ) -> IntArray | None:
     """Roster ``group`` staff at a time in file order against the cover left open so far.
 
-    Returns the roster, or None when a group has no roster (its own rules contradict each
-    other) or time runs out.
+    Each group gets a short time (its first roster comes fast; proving it best does not);
+    a group without a roster in that time gets one more try with four times as long.
+    Returns the roster, or None when a group still has none (its own rules contradict each
+    other, or time runs out).
     """
     shift = np.full((problem.n_staff, problem.n_days), -1, dtype=np.int64)
     window = range(problem.n_days)
     for first in range(0, problem.n_staff, group):
         free = np.arange(first, min(first + group, problem.n_staff))
-        left = deadline - time.perf_counter()
-        groups_left = -(-(problem.n_staff - first) // group)
-        if left <= 0:
-            return None
-        limit = max(0.5, left / (2 * groups_left))
         done = np.arange(first)
-        joined = _sub_solve(problem, shift, free, window, limit, workers, seed, done, hint=False)
+        groups_left = -(-(problem.n_staff - first) // group)
+        joined = None
+        for factor in (1.0, 4.0):
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return None
+            limit = min(left, factor * max(0.25, min(5.0, left / (2 * groups_left))))
+            joined = _sub_solve(
+                problem, shift, free, window, limit, workers, seed, done, hint=False
+            )
+            if joined is not None:
+                break
         if joined is None:
             return None
         shift = joined
