@@ -18,7 +18,9 @@ from benchmarks.nrp.evaluate import evaluate, read_roster, roster_to_csv
 from benchmarks.nrp.instance import Instance, parse_instance, read_instance
 from benchmarks.nrp.reader import to_roster_problem
 from benchmarks.nrp.search import objective, search, subproblem
+from engine.check.roster import check_roster
 from engine.errors import InputError
+from models.roster import RosterSolution
 from models.solve import SolveStatus
 from solvers.common import SolveOptions
 from solvers.roster import solve
@@ -133,11 +135,15 @@ def test_reference_rosters(name: str, file: str, expected: int) -> None:
     result = evaluate(instance, roster)
     assert result.feasible, result.violations
     assert result.objective == expected
-    # The search's own objective on the engine's problem agrees with the evaluator.
+    # The reader's problem prices and judges the roster the same way: the search's own
+    # objective and the engine's checker agree with the evaluator.
     problem = to_roster_problem(instance)
     index = {s: t for t, s in enumerate(problem.shift_ids)}
     shift = np.array([[index.get(c, -1) for c in r] for r in roster], dtype=np.int64)
     assert objective(problem, shift) == expected
+    check = check_roster(problem, RosterSolution(shift, np.where(shift >= 0, 0, -1)))
+    assert check.feasible, check.violations
+    assert check.objective == expected
 
 
 def test_roster_csv_round_trip(tmp_path: Path) -> None:
