@@ -197,7 +197,7 @@ def run_whatif_command(args: argparse.Namespace) -> int:
     )
     lines = [
         f"What-if for {unit.id}: the base and {len(scenarios)} scenarios in {workers} "
-        f"processes ({time.perf_counter() - started:.2f} s)",
+        f"process{'es' if workers != 1 else ''} ({time.perf_counter() - started:.2f} s)",
         "",
         whatif_table(whatif),
     ]
