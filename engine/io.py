@@ -400,6 +400,11 @@ def _folder_files(unit: Unit) -> Iterator[tuple[str, str]]:
     tables = {"staff": staff_rows} | {
         name: document.pop(name, []) for name in ("care_need", "waiting_list")
     }
+    if any(set(row) - set(_STAFF.columns) for row in staff_rows):
+        # a staff member has fields no staff.csv column holds (their own work rules): the staff
+        # list stays whole in unit.yaml rather than lose them; absences and requests keep
+        # their tables
+        document["staff"] = tables.pop("staff")
     yield UNIT_FILE, yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     for name, rows in tables.items():
         if rows or _TOP_TABLES[name].needed:

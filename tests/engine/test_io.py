@@ -134,3 +134,19 @@ def test_saving_again_leaves_no_stale_table(tmp_path: Path) -> None:
     save_unit(tiny_unit(), tmp_path / "u")
     assert not (tmp_path / "u" / "absences.csv").exists()
     assert load_unit(tmp_path / "u") == tiny_unit()
+
+
+def test_staff_fields_beyond_the_csv_columns_are_kept(tmp_path: Path) -> None:
+    """Regression: a staff member's own work rules were dropped by save_unit (staff.csv has no
+    column for them); the staff list now stays in unit.yaml when that happens."""
+    document = tiny_unit().model_dump()
+    document["staff"][1]["work_rules"] = {"max_nights_per_week": 0}
+    document["staff"][1]["absences"] = [{"start": "2027-03-08", "end": "2027-03-09"}]
+    unit = Unit.model_validate(document)
+    save_unit(unit, tmp_path / "u")
+    assert not (tmp_path / "u" / "staff.csv").exists()
+    assert (tmp_path / "u" / "absences.csv").exists()
+    assert load_unit(tmp_path / "u") == unit
+    save_unit(tiny_unit(), tmp_path / "u")  # and back: staff.csv again, no stale staff
+    assert (tmp_path / "u" / "staff.csv").exists()
+    assert load_unit(tmp_path / "u") == tiny_unit()
