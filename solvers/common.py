@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from models.solve import SolveStats, SolveStatus, relative_gap
@@ -59,7 +58,8 @@ class SolveOptions:
     seed: int = 0
     num_workers: int | None = None
     backend: str | None = None
-    native: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    native: Mapping[str, Any] = field(default_factory=dict)
+    """A plain dict (not a read-only view) so that options can be sent to worker processes."""
     abs_gap_limit: float | None = None
 
     @property

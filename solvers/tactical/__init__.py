@@ -4,7 +4,7 @@
 :func:`explain` finds, for a problem without a plan, the least capacity and the fewest patients
 that are missing. The formulation (variables, one function per constraint family, the
 objective) is in :mod:`solvers.tactical.formulation`; running the backends in
-:mod:`solvers.tactical.backends`.
+:mod:`solvers.milp`.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import numpy as np
 
 from models.plan import TacticalShortfall, TacticalSolution
 from solvers.common import SolveOptions, SolveStats, SolveStatus
-from solvers.tactical.backends import BACKENDS, RUNNERS
+from solvers.milp import BACKENDS, RUNNERS
 from solvers.tactical.formulation import TacticalModel, build, objective_terms
 
 if TYPE_CHECKING:
