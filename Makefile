@@ -19,6 +19,8 @@ install: $(STAMP)
 run: install
 	$(BIN)/balans balance examples/ortopedi --out $(OUT)/ortopedi
 	@echo
+	$(BIN)/balans plan examples/ortopedi --weeks 52 --out $(OUT)/ortopedi
+	@echo
 	@echo "The chain on the example clinic: a line per stage with its time"
 	$(BIN)/balans run examples/ortopedi --out $(OUT)/ortopedi --time-limit 30
 
