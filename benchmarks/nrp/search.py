@@ -41,6 +41,9 @@ WHOLE_LIMIT = 40_000
 NEIGHBOURHOOD_CELLS = 800
 """Free (staff, day, shift) cells per neighbourhood, about."""
 
+GREEDY_GAP = 0.01
+"""Relative gap at which one person's greedy solve stops (the LNS improves it later)."""
+
 SUB_TIME_LIMIT = 2.0
 """Seconds per neighbourhood solve."""
 
@@ -138,6 +141,7 @@ def _sub_solve(
     seed: int,
     counted: IntArray | None = None,
     hint: bool = True,
+    gap: float | None = None,
 ) -> IntArray | None:
     """Solve one neighbourhood; the whole roster with the free staff re-rostered, or None."""
     sub = subproblem(problem, shift, free, window, counted)
@@ -146,7 +150,7 @@ def _sub_solve(
     if hint:
         own = shift[order]
         start = RosterSolution(shift=own.copy(), competence=np.where(own >= 0, 0, -1))
-    options = SolveOptions(time_limit=limit, num_workers=workers, seed=seed)
+    options = SolveOptions(time_limit=limit, num_workers=workers, seed=seed, gap_limit=gap)
     result = solve(sub, options, hint=start, decompose=False)
     if result.solution is None:
         return None
@@ -160,7 +164,8 @@ def greedy(
 ) -> IntArray | None:
     """Roster ``group`` staff at a time in file order against the cover left open so far.
 
-    Each group gets a short time (its first roster comes fast; proving it best does not);
+    Each group gets a short time and stops at a 1 % gap (its first roster comes fast;
+    proving it best does not);
     a group without a roster in that time gets one more try with four times as long.
     Returns the roster, or None when a group still has none (its own rules contradict each
     other, or time runs out).
@@ -176,9 +181,9 @@ def greedy(
             left = deadline - time.perf_counter()
             if left <= 0:
                 return None
-            limit = min(left, factor * max(0.25, min(5.0, left / (2 * groups_left))))
+            limit = min(left, factor * max(0.25, min(2.0, left / (2 * groups_left))))
             joined = _sub_solve(
-                problem, shift, free, window, limit, workers, seed, done, hint=False
+                problem, shift, free, window, limit, workers, seed, done, hint=False, gap=GREEDY_GAP
             )
             if joined is not None:
                 break
