@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from engine.daily import plan_days
+from engine.daily import DEFAULT_OPTIONS, plan_days
 from engine.errors import InputError
 from engine.io import load_unit, write_files
 from engine.roster import (
@@ -77,7 +77,13 @@ def schedule(
 ) -> Outcome:
     """The daily plan, then the roster that staffs it; with the reasons when there is none."""
     clock = time.perf_counter()
-    plan = plan_days(unit, start, weeks, weekly=weekly)
+    daily_options = replace(
+        DEFAULT_OPTIONS,
+        time_limit=options.time_limit or DEFAULT_OPTIONS.time_limit,
+        num_workers=options.num_workers,
+        seed=options.seed,
+    )
+    plan = plan_days(unit, start, weeks, weekly=weekly, options=daily_options)
     stats = plan.result.stats
     placed = plan.days[plan.days["kind"] != "bed_day"]["volume"].sum()
     lines = [
@@ -177,7 +183,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--weeks", type=int, default=6, help="weeks to plan (default 6)")
     p.add_argument("--plan", help="weekly volumes to break into days (week,activity,volume CSV)")
     p.add_argument("--out", default="out", help="folder for the files (default: out)")
-    p.add_argument("--time-limit", type=float, default=60.0, help="seconds for the roster")
+    p.add_argument(
+        "--time-limit", type=float, default=60.0, help="seconds for each of daily plan and roster"
+    )
     p.add_argument("--workers", type=int, default=None, help="CP-SAT workers (default: cores)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=run_schedule)
