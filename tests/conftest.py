@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -74,3 +77,19 @@ def tiny_unit(**changes: Any) -> Unit:
 @pytest.fixture
 def tiny() -> Unit:
     return tiny_unit()
+
+
+BALANS = Path(sys.executable).parent / "balans"
+"""The console script that ``pip install -e .`` put next to this Python."""
+
+
+def run_balans(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the ``balans`` console script as a user does: a real process, in ``cwd``."""
+    return subprocess.run(
+        [str(BALANS), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from broken import BROKEN
-from conftest import tiny_unit
+from conftest import BALANS, tiny_unit
+from conftest import run_balans as run
 
 from engine.io import load_unit, save_unit
-
-BALANS = Path(sys.executable).parent / "balans"
-
-
-def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BALANS), *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture

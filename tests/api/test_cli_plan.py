@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_balans as run
 from conftest import tiny_unit
 
 from engine.io import save_unit
 
 pytestmark = pytest.mark.solver
-
-BALANS = Path(sys.executable).parent / "balans"
-
-
-def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BALANS), *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 @pytest.fixture

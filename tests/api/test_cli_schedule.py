@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_balans as run
 from conftest import tiny_document
 
 from engine.io import save_unit
 from models.unit import Unit
-
-BALANS = Path(sys.executable).parent / "balans"
-
-
-def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BALANS), *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def ward_unit(minimum_nights: int = 1) -> Unit:
