@@ -56,7 +56,7 @@ service's limit 413.
 
 
 class _TooLarge(Exception):
-    pass
+    """A request body beyond the size limit (answered 413)."""
 
 
 class BodySizeLimit:

@@ -16,6 +16,7 @@ benchmarks.api_load`` (about a minute). Only loopback addresses are used; every 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import platform
@@ -64,11 +65,9 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit("the server ended before it was ready")
-        try:
+        with contextlib.suppress(httpx.HTTPError):  # not listening yet
             if httpx.get(base + "/readyz", timeout=2).status_code == 200:
                 return
-        except httpx.HTTPError:
-            pass
         time.sleep(0.2)
     raise SystemExit(f"the server was not ready in {timeout} s")
 

@@ -8,6 +8,7 @@ reports its bound and each improving solution directly; CBC's bound is read from
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -224,10 +225,8 @@ def _cbc_bound(log: str, status: SolveStatus, objective: float) -> float:
     (within the gap limit) prints only the objective, which is then the bound we know of."""
     found = _CBC_BOUND.findall(log)
     if found:
-        try:
+        with contextlib.suppress(ValueError):  # CBC may print a word where a bound would be
             return float(found[-1])
-        except ValueError:
-            pass
     if status is SolveStatus.OPTIMAL:
         stated = _CBC_OBJECTIVE.findall(log)
         return float(stated[-1]) if stated else objective

@@ -242,11 +242,9 @@ def start_server(url: str, log: Path, workers: int = 2, timeout: float = 90) -> 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"the server ended: {log.read_text()[-3000:]}")
-        try:
+        with contextlib.suppress(httpx.HTTPError):  # not listening yet
             if httpx.get(server.base_url + "/readyz", timeout=2).status_code == 200:
                 return server
-        except httpx.HTTPError:
-            pass
         time.sleep(0.2)
     server.stop()
     raise AssertionError(f"the server was not ready in {timeout} s")
