@@ -35,6 +35,7 @@ from solvers.common import SolveOptions
 if TYPE_CHECKING:
     import numpy.typing as npt
 
+    from engine.need import Array
     from models.unit import ShiftType
 
 COVER_COLUMNS = ["date", "shift", "competence", "minimum", "target"]
@@ -135,14 +136,60 @@ def weekly_volumes(unit: Unit, horizon: Horizon, weekly: pd.DataFrame | None) ->
     return table.reindex(index=list(horizon.weeks), columns=ids).fillna(0.0)
 
 
+def extra_room_minutes(unit: Unit, horizon: Horizon, extra: pd.DataFrame | None) -> Array:
+    """Room time bought on top of the rooms' own, spread over days: room types x days.
+
+    ``extra`` has columns ``week, room_type, hours`` (plannable hours, as the tactical plan
+    buys them in extra room-days and longer opening). A week's hours go to the days the room
+    type is open that week, in proportion to their own plannable minutes; a room type closed
+    all week gets them on the week's working days.
+    """
+    own = plannable_room_minutes(unit, horizon)
+    result = np.zeros_like(own)
+    if extra is None or extra.empty:
+        return result
+    missing = {"week", "room_type", "hours"} - set(extra.columns)
+    if missing:
+        raise InputError.single(
+            "extra room time", "columns", sorted(extra.columns), "week, room_type, hours"
+        )
+    room_type = {r.id: i for i, r in enumerate(unit.room_types)}
+    week_index = {week: w for w, week in enumerate(horizon.weeks)}
+    for week, kind, value in zip(
+        extra["week"].tolist(), extra["room_type"].tolist(), extra["hours"].tolist(), strict=True
+    ):
+        hours = float(value)
+        if kind not in room_type:
+            raise InputError.single("extra room time", "room_type", kind, "a room type id")
+        if not hours >= 0:
+            raise InputError.single("extra room time", "hours", value, "hours >= 0")
+        w = week_index.get(str(week))
+        if w is None or hours == 0:
+            continue
+        r, days = room_type[kind], slice(7 * w, 7 * w + 7)
+        weights = own[r, days].copy()
+        if weights.sum() <= 0:
+            weights = horizon.workday[days].astype(float)
+        if weights.sum() > 0:
+            result[r, days] += 60.0 * hours * weights / weights.sum()
+    return result
+
+
 def build_problem(
-    unit: Unit, horizon: Horizon, volumes: pd.DataFrame, weights: DailyWeights | None = None
+    unit: Unit,
+    horizon: Horizon,
+    volumes: pd.DataFrame,
+    weights: DailyWeights | None = None,
+    extra_rooms: pd.DataFrame | None = None,
 ) -> DailyProblem:
-    """The daily plan problem of ``unit`` for the weeks of ``horizon`` (bed-days left out)."""
+    """The daily plan problem of ``unit`` for the weeks of ``horizon`` (bed-days left out);
+    ``extra_rooms`` is room time bought on top (see :func:`extra_room_minutes`)."""
     activities = unit.activity_types
     room_type = {r.id: i for i, r in enumerate(unit.room_types)}
     competence = {c.id: i for i, c in enumerate(unit.competences)}
-    capacity = plannable_room_minutes(unit, horizon)
+    capacity = plannable_room_minutes(unit, horizon) + extra_room_minutes(
+        unit, horizon, extra_rooms
+    )
     weekday = horizon.weekday
 
     planned = np.array([a.kind != "bed_day" for a in activities])
@@ -235,6 +282,7 @@ def plan_days(
     weekly: pd.DataFrame | None = None,
     options: SolveOptions | None = None,
     weights: DailyWeights | None = None,
+    extra_rooms: pd.DataFrame | None = None,
 ) -> DailyPlan:
     """The daily plan of ``unit`` from the Monday ``start`` for ``weeks`` weeks (1 to 18).
 
@@ -243,10 +291,13 @@ def plan_days(
     weekly
         Activities per week to break into days (columns ``week, activity, volume``), such as a
         tactical production plan; by default the production need of the unit's forecast.
+    extra_rooms
+        Room time bought on top of the rooms' own (columns ``week, room_type, hours``), such as
+        the extra room-days and longer opening of a tactical plan.
     """
     horizon = _window(unit, start, weeks)
     volumes = weekly_volumes(unit, horizon, weekly)
-    problem = build_problem(unit, horizon, volumes, weights)
+    problem = build_problem(unit, horizon, volumes, weights, extra_rooms)
     result = daily_solver.solve(problem, options or DEFAULT_OPTIONS)
     if result.volumes is None or result.unplaced is None:
         raise InputError.single(

@@ -75,8 +75,19 @@ def run_chain(args: argparse.Namespace) -> int:
         .reset_index()
         .melt(id_vars="week", var_name="activity", value_name="volume")
     )
+    resources = plan.compiled.resources
+    rooms = [r for r, kind in enumerate(resources.kinds) if kind == "room_type"]
+    extra_rooms = pd.DataFrame(
+        [
+            (week, resources.refs[r], float(plan.extra_capacity[w, r]))
+            for w, week in enumerate(plan.weeks)
+            for r in rooms
+            if plan.extra_capacity[w, r] > 1e-9
+        ],
+        columns=["week", "room_type", "hours"],
+    )
     options = SolveOptions(time_limit=args.time_limit, num_workers=args.workers, seed=args.seed)
-    outcome = schedule(unit, start, args.weeks, weekly, options)
+    outcome = schedule(unit, start, args.weeks, weekly, options, extra_rooms)
     outcome.lines[:0] = lines
     outcome.files[:0] = [
         ("balance.csv", report.frame().to_csv(index=False)),

@@ -74,8 +74,11 @@ def schedule(
     weeks: int,
     weekly: pd.DataFrame | None,
     options: SolveOptions,
+    extra_rooms: pd.DataFrame | None = None,
 ) -> Outcome:
-    """The daily plan, then the roster that staffs it; with the reasons when there is none."""
+    """The daily plan, then the roster that staffs it; with the reasons when there is none.
+
+    ``extra_rooms`` is room time a tactical plan bought (``week, room_type, hours``)."""
     clock = time.perf_counter()
     daily_options = replace(
         DEFAULT_OPTIONS,
@@ -83,7 +86,9 @@ def schedule(
         num_workers=options.num_workers,
         seed=options.seed,
     )
-    plan = plan_days(unit, start, weeks, weekly=weekly, options=daily_options)
+    plan = plan_days(
+        unit, start, weeks, weekly=weekly, options=daily_options, extra_rooms=extra_rooms
+    )
     stats = plan.result.stats
     placed = plan.days[plan.days["kind"] != "bed_day"]["volume"].sum()
     lines = [

@@ -50,6 +50,27 @@ def test_what_the_theatre_cannot_hold_is_unplaced() -> None:
     ]
 
 
+def test_room_time_bought_on_top_places_the_rest() -> None:
+    # 10 h more theatre time in W11 go to its five open days, 120 min each: one operation more
+    extra = pd.DataFrame({"week": ["2027-W11"], "room_type": ["theatre"], "hours": [10.0]})
+    plan = plan_days(unit_with(), MONDAY, 2, options=FAST, extra_rooms=extra)
+    assert per_day(plan, "op")[7:] == [4, 4, 4, 4, 4, 0, 0]
+    assert plan.unplaced.empty
+    assert not plan.violations
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"week": "2027-W11", "room_type": "attic", "hours": 1.0}, "attic"),
+        ({"week": "2027-W11", "room_type": "theatre", "hours": -1.0}, "hours >= 0"),
+    ],
+)
+def test_bad_extra_room_time_is_named(row: dict[str, object], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        plan_days(unit_with(), MONDAY, 2, options=FAST, extra_rooms=pd.DataFrame([row]))
+
+
 def test_weekday_profile_and_room_closure() -> None:
     document = tiny_document()
     document["activity_types"][0]["weekday_profile"] = {
