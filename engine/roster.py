@@ -136,6 +136,63 @@ def _band(target: float, tolerance: float, width: int) -> tuple[int, int]:
     return max(0, math.floor(low)), math.ceil(high)
 
 
+def _clinical_per_week(
+    unit: Unit,
+    member: StaffMember,
+    contract: float,
+    away: np.ndarray,
+    weekday: np.ndarray,
+    workday: np.ndarray,
+) -> np.ndarray:
+    """Contracted clinical minutes of ``member`` in each week: the contract less the
+    non-clinical share, on the days present (public holidays count for day-time staff only)."""
+    share = (
+        member.non_clinical_share
+        if member.non_clinical_share is not None
+        else {c.id: c.non_clinical_share for c in unit.competences}[member.competences[0]]
+    )
+    round_the_clock = {c.id for c in unit.competences if c.round_the_clock}
+    base = weekday if member.competences[0] in round_the_clock else workday
+    present = base * (1.0 - away)
+    weeks = len(away) // 7
+    result: np.ndarray = contract * (1 - share) * present.reshape(weeks, 7).sum(axis=1) / 5.0
+    return result
+
+
+def contracted_minutes(unit: Unit, start: date, weeks: int) -> np.ndarray:
+    """Contracted clinical minutes of each staff member over ``weeks`` weeks from ``start``:
+    the centre of the worked-minutes band :func:`compile_roster` gives the roster (for reports
+    such as minutes above contract).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(S,)`` integer minutes, in the order of ``unit.staff``.
+    """
+    n_days = 7 * weeks
+    days = [start + timedelta(days=d) for d in range(n_days)]
+    listed = (
+        unit.calendar.public_holidays
+        if unit.calendar.public_holidays is not None
+        else swedish_public_holidays(start.year, days[-1].year)
+    )
+    holidays = set(listed)
+    weekday = np.array([d.weekday() < 5 for d in days])
+    workday = weekday & np.array([d not in holidays for d in days])
+    full_time = unit.settings.full_time_minutes_per_week
+    totals = []
+    for member in unit.staff:
+        contract = (
+            member.contract_minutes_per_week
+            if member.contract_minutes_per_week is not None
+            else member.employment_rate * full_time
+        )
+        away = _absent(member, start, n_days)
+        totals.append(_clinical_per_week(unit, member, contract, away, weekday, workday).sum())
+    result: np.ndarray = np.rint(np.array(totals, dtype=float)).astype(np.int64)
+    return result
+
+
 def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> RosterProblem:
     """The roster problem of ``unit`` for ``weeks`` weeks from the Monday ``start``.
 
@@ -189,8 +246,6 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
     holidays = set(listed)
     weekday = np.array([d.weekday() < 5 for d in days])
     workday = weekday & np.array([d not in holidays for d in days])
-    round_the_clock = {c.id for c in unit.competences if c.round_the_clock}
-    shares = {c.id: c.non_clinical_share for c in unit.competences}
     full_time = unit.settings.full_time_minutes_per_week
 
     n_staff = len(unit.staff)
@@ -224,14 +279,7 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
             if member.contract_minutes_per_week is not None
             else member.employment_rate * full_time
         )
-        share = (
-            member.non_clinical_share
-            if member.non_clinical_share is not None
-            else shares[member.competences[0]]
-        )
-        base = weekday if member.competences[0] in round_the_clock else workday
-        present = base * (1.0 - away)
-        per_week = contract * (1 - share) * present.reshape(weeks, 7).sum(axis=1) / 5.0
+        per_week = _clinical_per_week(unit, member, contract, away, weekday, workday)
         low, high = _band(float(per_week.sum()), rules.contract_tolerance, widest)
         arrays["min_minutes"].append(low)
         arrays["max_minutes"].append(high)
@@ -586,6 +634,7 @@ __all__ = [
     "Infeasibility",
     "Shortfall",
     "compile_roster",
+    "contracted_minutes",
     "cover_shortfalls",
     "explain_infeasible",
     "roster_grid",

@@ -38,7 +38,9 @@ The rules, hard unless said otherwise:
 - **nights**: at most ``max_nights`` night shifts;
 - **fairness** (soft): within each group of staff with equal contracts (``fairness_group``,
   ``-1`` for none), the spread (most minus fewest) of weekends worked costs ``weekend_fairness``
-  per weekend and of nights worked ``night_fairness`` per night.
+  per weekend and of nights worked ``night_fairness`` per night;
+- **changes** (soft, repair only): with a ``published`` roster, each staff member and day whose
+  assignment (shift and competence) differs from the published one costs ``change_cost[s, d]``.
 """
 
 from __future__ import annotations
@@ -85,8 +87,10 @@ SOFT_RULES = (
     "request_off",
     "weekend_fairness",
     "night_fairness",
+    "changes",
 )
-"""Names of the penalty terms of the objective (``cover_minimum`` only when it is soft)."""
+"""Names of the penalty terms of the objective (``cover_minimum`` only when it is soft,
+``changes`` only with a published roster)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,6 +168,13 @@ class RosterProblem:
     """0: the cover minimum is hard; > 0: soft at this weight per person missing."""
     name: str = ""
 
+    # Repair of a published roster (optional)
+    published: RosterSolution | None = None
+    """The roster published before: with ``change_cost``, each departure from it costs."""
+    change_cost: IntArray | None = None
+    """(S, D) cost when the assignment of staff ``s`` on day ``d`` differs from ``published``
+    (another shift, another competence, off instead of a shift or a shift instead of off)."""
+
     @property
     def n_staff(self) -> int:
         """Number of staff members."""
@@ -235,6 +246,23 @@ class RosterProblem:
                 raise ValueError(f"RosterProblem.{name} has shape {np.shape(getattr(self, name))}")
         if not 0 <= self.first_weekday <= 6:
             raise ValueError(f"first_weekday must be 0..6, got {self.first_weekday}")
+        optional = {
+            "change_cost": (s, d),
+        }
+        if self.published is not None:
+            optional["published.shift"] = (s, d)
+            optional["published.competence"] = (s, d)
+            if self.change_cost is None:
+                raise ValueError("RosterProblem.published needs change_cost")
+        for name, shape in optional.items():
+            head, _, tail = name.partition(".")
+            value = getattr(self, head)
+            if value is not None and tail:
+                value = getattr(value, tail)
+            if value is not None and np.shape(value) != shape:
+                raise ValueError(
+                    f"RosterProblem.{name} has shape {np.shape(value)}, expected {shape}"
+                )
 
 
 @dataclass(frozen=True, eq=False)
@@ -272,7 +300,7 @@ class RosterCheck:
     violations: tuple[Violation, ...]
     penalty_by_rule: dict[str, int]
     penalty_by_staff: IntArray
-    """(S,) the penalties that belong to one person (requests, substitution); cover and
+    """(S,) the penalties that belong to one person (requests, substitution, changes); cover and
     fairness belong to no single person and are only in ``penalty_by_rule``."""
 
     @property
@@ -366,10 +394,18 @@ def roster_problem(
         "request_weight": np.zeros(0, dtype=np.int64),
     }
     for name, value in arrays.items():
-        if name not in fields and name not in _SCALARS:
+        if name not in fields and name not in _SCALARS and name not in _OPTIONAL:
             raise TypeError(f"RosterProblem has no field {name!r}")
         fields[name] = value if name in _SCALARS or isinstance(value, tuple) else np.asarray(value)
     return RosterProblem(**fields)  # type: ignore[arg-type]
 
 
-_SCALARS = ("weekend_fairness", "night_fairness", "cover_min_weight", "name", "n_days")
+_OPTIONAL = ("change_cost",)
+_SCALARS = (
+    "weekend_fairness",
+    "night_fairness",
+    "cover_min_weight",
+    "name",
+    "n_days",
+    "published",
+)

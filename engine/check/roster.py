@@ -285,6 +285,24 @@ class _Checker:
                         self.by_rule["substitution"] += cost
                         self.by_staff[s] += cost
 
+    def changes(self) -> None:
+        """Departures from the published roster (a repair): another shift, another competence,
+        off instead of a shift or a shift instead of off, at ``change_cost`` each."""
+        p = self.p
+        if p.published is None or p.change_cost is None:
+            return
+        before_shift = np.asarray(p.published.shift)
+        before_comp = np.asarray(p.published.competence)
+        for s in range(p.n_staff):
+            for d in range(p.n_days):
+                t, c = int(self.shift[s, d]), int(self.comp[s, d])
+                t0, c0 = int(before_shift[s, d]), int(before_comp[s, d])
+                same = t == t0 == -1 or (t == t0 and c == c0)
+                cost = int(p.change_cost[s, d])
+                if not same and cost:
+                    self.by_rule["changes"] += cost
+                    self.by_staff[s] += cost
+
     def fairness(self) -> None:
         p = self.p
         groups: dict[int, list[int]] = defaultdict(list)
@@ -326,6 +344,7 @@ def check_roster(problem: RosterProblem, roster: RosterSolution) -> RosterCheck:
             checker.per_staff(s)
         checker.requests()
         checker.substitution()
+        checker.changes()
         checker.fairness()
     return RosterCheck(
         violations=tuple(checker.violations),

@@ -124,6 +124,25 @@ def _fairness_terms(
             terms["night_fairness"].append((problem.night_fairness, spread))
 
 
+def _change_terms(problem: RosterProblem, v: RosterVars, terms: Terms) -> None:
+    """Departures from the published roster: for a published shift ``t`` in competence ``c``,
+    ``change_cost[s, d] * (1 - y[s, d, t, c])`` (a constant when that shift is no longer
+    available); for a published day off, ``change_cost[s, d] * work[s, d]``."""
+    published, cost = problem.published, problem.change_cost
+    if published is None or cost is None:
+        return
+    for s, d in zip(*np.nonzero(cost), strict=True):
+        weight = int(cost[s, d])
+        t, c = int(published.shift[s, d]), int(published.competence[s, d])
+        if t < 0:
+            work = v.work[s][d]
+            if work is not v.false:
+                terms["changes"].append((weight, work))
+            continue
+        kept = v.y.get((int(s), int(d), t, c)) if c >= 0 else v.x[s][d].get(t)
+        terms["changes"].append((weight, 1 if kept is None else 1 - kept))
+
+
 def build_objective(
     model: cp_model.CpModel,
     problem: RosterProblem,
@@ -141,12 +160,16 @@ def build_objective(
           & + \sum_{(s,d,t,w) \in \mathrm{ON}} w\,(1 - x_{sdt})
           + \sum_{(s,d,t,w) \in \mathrm{OFF}} w\, x_{sdt}
           + \sum_g \big(f_W (\max_{s \in g} W_s - \min_{s \in g} W_s)
-          + f_N (\max_{s \in g} N_s - \min_{s \in g} N_s)\big)
+          + f_N (\max_{s \in g} N_s - \min_{s \in g} N_s)\big) \\
+          & + \sum_{(s,d): P_{sd} = (t,c)} h_{sd}\,(1 - y_{sdtc})
+          + \sum_{(s,d): P_{sd} = \mathrm{off}} h_{sd}\,\mathrm{work}_{sd}
 
     with ``under >= target - n``, ``over >= n - target``, ``short >= min - n`` (only when the
     minimum is soft, weight ``m = cover_min_weight``), ``n = sum_s y``, ``k`` the substitution
     cost, ``x_{sd*}`` meaning ``work[s, d]`` for a request on any shift, ``W_s`` the weekends
-    and ``N_s`` the nights worked. Zero weights add no term.
+    and ``N_s`` the nights worked, ``P`` the published roster and ``h`` the change cost (a
+    repair; ``y`` is ``x`` for a person without a competence to cover). Zero weights add no
+    term.
 
     Returns
     -------
@@ -158,6 +181,7 @@ def build_objective(
     _substitution_terms(problem, v, terms)
     _request_terms(problem, v, terms)
     _fairness_terms(model, problem, v, weekends, terms)
+    _change_terms(problem, v, terms)
     expressions = [weight * expr for parts in terms.values() for weight, expr in parts]
     model.minimize(sum(expressions) if expressions else 0)
     return dict(terms)
