@@ -21,6 +21,7 @@ import io
 import json
 import math
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,7 @@ from engine.need import (
     mix_matrix,
     requirement_matrix,
 )
-from models.base import parse_iso_week
+from models.base import parse_iso_week, week_monday
 from models.plan import (
     Array,
     BoolArray,
@@ -54,6 +55,7 @@ from solvers.tactical import explain, solve
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Sequence
 
     from models.unit import Unit
     from solvers.common import ProgressCallback, SolveStats
@@ -99,21 +101,132 @@ class CompiledPlan:
     extra_kinds: tuple[ExtraKind, ...]
     pins: tuple[PinnedVolume, ...]
     problem: TacticalProblem
+    start: RollingStart | None = None
+    """The rolling start the plan was compiled from (None: the calendar's first week and the
+    unit's waiting list)."""
+
+
+@dataclass(frozen=True)
+class RollingStart:
+    """A plan that starts at ``week``, a week of the calendar after its first, from a given
+    waiting list (a rolling plan: re-planning the rest of the horizon).
+
+    Attributes
+    ----------
+    week
+        The first week to plan (``2027-W10``).
+    waiting
+        ``(G, A)``: patients of each product group waiting at the start of ``week``, column
+        ``a`` for those who arrived ``a + 1`` weeks before it (the age decides who is past the
+        care guarantee).
+    previous
+        ``(G,)``: patients treated in the week before ``week``, the level the first week's
+        change is measured from (levelling); None to leave the first week free.
+    """
+
+    week: str
+    waiting: Array
+    previous: Array | None = None
 
 
 # --------------------------------------------------------------------------------------------
 # Compile
 
 
-def _waiting_by_age(unit: Unit, groups: dict[str, int]) -> Array:
-    """``(G, A)``: patients on the list by the week they arrived, column ``a`` for ``a + 1``
-    weeks before the first week (a referral in the week before the horizon is column 0)."""
-    start = unit.calendar.start
-    ages = [max(0, -((entry.waiting_since - start).days // 7) - 1) for entry in unit.waiting_list]
+def _waiting_by_age(
+    entries: Sequence[tuple[str, date, float]], groups: dict[str, int], start: date
+) -> Array:
+    """``(G, A)``: patients on the list (``product_group, waiting_since, patients``) by the
+    week they arrived, column ``a`` for ``a + 1`` weeks before the week of ``start`` (a
+    referral in the week before is column 0)."""
+    ages = [max(0, -((since - start).days // 7) - 1) for _, since, _ in entries]
     waiting = np.zeros((len(groups), max(ages, default=0) + 1))
-    for entry, age in zip(unit.waiting_list, ages, strict=True):
-        waiting[groups[entry.product_group], age] += entry.patients
+    for (group, _, patients), age in zip(entries, ages, strict=True):
+        waiting[groups[group], age] += patients
     return waiting
+
+
+def _listed(unit: Unit) -> list[tuple[str, date, float]]:
+    return [(e.product_group, e.waiting_since, float(e.patients)) for e in unit.waiting_list]
+
+
+def waiting_after(unit: Unit, week: str, treated: Array) -> Array:
+    """The waiting list at the start of ``week`` by age (as :attr:`RollingStart.waiting`)
+    when ``treated[g]`` patients of each product group were treated before it, first come,
+    first served, from the unit's list and the forecast of the weeks since the calendar's
+    first.
+
+    More treated than ever arrived leaves the list of that group empty.
+
+    Raises
+    ------
+    InputError
+        If ``week`` is not a week of the calendar.
+    """
+    horizon = Horizon.of(unit.calendar)
+    first = _week_index(horizon, week, "week")
+    groups = {g.id: i for i, g in enumerate(unit.product_groups)}
+    listed = _waiting_by_age(_listed(unit), groups, unit.calendar.start)
+    return _still_waiting(listed, forecast_matrix(unit, horizon)[:first], treated)
+
+
+def _still_waiting(listed: Array, need: Array, treated: Array) -> Array:
+    """Who waits after ``treated[g]`` were treated first come, first served from the list
+    ``listed`` (by age) and the arrivals ``need`` of the weeks since (one row a week): by age
+    at the start of the week after the last row of ``need``."""
+    # oldest first: the list (its oldest column first), then the arrivals week by week
+    arrivals = np.vstack([listed[:, ::-1].T, need])
+    before = np.vstack([np.zeros((1, arrivals.shape[1])), np.cumsum(arrivals, axis=0)[:-1]])
+    served = np.asarray(treated, dtype=float)[None, :]
+    left = np.clip(arrivals - np.clip(served - before, 0.0, None), 0.0, None)
+    result: Array = np.ascontiguousarray(left[::-1].T)
+    return result
+
+
+def continue_plan(plan: Plan, week: str, deviation: Array | None = None) -> RollingStart:
+    """The rolling start at ``week`` of ``plan`` carried out until then, with
+    ``deviation[g]`` patients of each product group treated beyond the plan before ``week``
+    (negative: fewer; patients not treated are still waiting, first come, first served).
+
+    The planned production of the week before ``week`` is the level the first week's change
+    is measured from (levelling), as it was in ``plan``: with no deviation, the rest of an
+    optimal plan is an optimal plan of the rest.
+
+    Raises
+    ------
+    InputError
+        If ``week`` is not a week of the plan after its first.
+    """
+    weeks = plan.weeks
+    if week not in weeks[1:]:
+        raise InputError.single(
+            "rolling start", "week", week, f"a week of the plan after its first ({weeks[0]})"
+        )
+    k = weeks.index(week)
+    problem = plan.compiled.problem
+    extra = np.zeros(problem.n_groups) if deviation is None else np.asarray(deviation, float)
+    treated = plan.production[:k].sum(axis=0) + extra
+    waiting = _still_waiting(problem.waiting, problem.need[:k], np.clip(treated, 0.0, None))
+    return RollingStart(week, waiting, plan.production[k - 1].copy())
+
+
+def start_index(unit: Unit, week: str, field: str = "--start") -> int:
+    """Weeks from the calendar's first week to ``week``.
+
+    Raises
+    ------
+    InputError
+        Naming ``field``, if ``week`` is not a week of the calendar.
+    """
+    return _week_index(Horizon.of(unit.calendar), week, field)
+
+
+def _week_index(horizon: Horizon, week: str, field: str) -> int:
+    if week not in horizon.weeks:
+        raise InputError.single(
+            field, "", week, f"a week of the calendar {horizon.weeks[0]} .. {horizon.weeks[-1]}"
+        )
+    return horizon.weeks.index(week)
 
 
 def _extra_capacity(
@@ -233,40 +346,57 @@ def compile_plan(
     weeks: int | None = None,
     pins: tuple[PinnedVolume, ...] = (),
     options: PlanOptions | None = None,
+    start: RollingStart | None = None,
 ) -> CompiledPlan:
-    """Compile ``unit`` into a tactical problem over its first ``weeks`` weeks.
+    """Compile ``unit`` into a tactical problem over ``weeks`` weeks.
 
     Parameters
     ----------
     unit
         A checked unit.
     weeks
-        Weeks to plan, from the start of the unit's calendar (default: all of them).
+        Weeks to plan, from the start of the unit's calendar or the rolling start (default:
+        every week left in the calendar).
     pins
         Volumes agreed in advance.
     options
         Weights and extra-capacity limits (default :class:`PlanOptions`).
+    start
+        A rolling start: the first week and the waiting list there (default: the calendar's
+        first week and the unit's waiting list).
 
     Raises
     ------
     InputError
-        For a number of weeks outside the calendar, or a pin on an unknown week or target.
+        For a start week or a number of weeks outside the calendar, a waiting list of the
+        wrong shape or with negative patients, or a pin on an unknown week or target.
     """
     options = options or PlanOptions()
     horizon = Horizon.of(unit.calendar)
-    n_weeks = horizon.n_weeks if weeks is None else weeks
-    if not 1 <= n_weeks <= horizon.n_weeks:
+    groups = {g.id: i for i, g in enumerate(unit.product_groups)}
+    first = 0 if start is None else _week_index(horizon, start.week, "--start")
+    left = horizon.n_weeks - first
+    n_weeks = left if weeks is None else weeks
+    if not 1 <= n_weeks <= left:
         raise InputError.single(
-            "--weeks", "", weeks, f"a number of weeks from 1 to {horizon.n_weeks} (the calendar)"
+            "--weeks",
+            "",
+            weeks,
+            f"a number of weeks from 1 to {left} (the calendar"
+            + (f" from {horizon.weeks[first]})" if first else ")"),
         )
+    if start is None:
+        waiting = _waiting_by_age(_listed(unit), groups, unit.calendar.start)
+        previous = None
+    else:
+        waiting, previous = _checked_start(start, len(groups))
     resources = Resources.of(unit)
     mix = mix_matrix(unit)
     usage = mix @ requirement_matrix(unit, resources)
-    capacity = available_capacity(unit, horizon, resources)[:n_weeks]
-    need = forecast_matrix(unit, horizon)[:n_weeks]
-    groups = {g.id: i for i, g in enumerate(unit.product_groups)}
+    capacity = available_capacity(unit, horizon, resources)[first : first + n_weeks]
+    need = forecast_matrix(unit, horizon)[first : first + n_weeks]
     activities = {a.id: i for i, a in enumerate(unit.activity_types)}
-    labels = horizon.weeks[:n_weeks]
+    labels = horizon.weeks[first : first + n_weeks]
     guarantee = unit.care_guarantee
     guarantee_weeks = np.array(
         [guarantee.product_groups.get(g.id, guarantee.days) // 7 for g in unit.product_groups],
@@ -276,13 +406,15 @@ def compile_plan(
     extra, kinds = _extra_capacity(unit, resources, capacity, used, options)
     problem = TacticalProblem(
         need=need,
-        waiting=_waiting_by_age(unit, groups),
+        waiting=waiting,
         guarantee_weeks=guarantee_weeks,
         usage=usage,
         capacity=capacity,
         extra=extra,
         pins=_pins(pins, {w: i for i, w in enumerate(labels)}, groups, activities, mix),
         weights=options.weights,
+        first_week=first,
+        previous=previous,
     )
     return CompiledPlan(
         unit_id=unit.id,
@@ -294,7 +426,34 @@ def compile_plan(
         extra_kinds=kinds,
         pins=pins,
         problem=problem,
+        start=start,
     )
+
+
+def _checked_start(start: RollingStart, n_groups: int) -> tuple[Array, Array | None]:
+    """The waiting list and previous production of ``start``, as float arrays, checked."""
+    waiting = np.asarray(start.waiting, dtype=float)
+    if waiting.ndim == 1:
+        waiting = waiting[:, None]
+    problems = []
+    if waiting.ndim != 2 or waiting.shape[0] != n_groups or waiting.shape[1] < 1:
+        problems.append(
+            InputProblem("rolling start", "waiting", waiting.shape, f"({n_groups}, ages) patients")
+        )
+    elif not np.isfinite(waiting).all() or (waiting < 0).any():
+        problems.append(
+            InputProblem("rolling start", "waiting", NO_VALUE, "finite numbers of patients >= 0")
+        )
+    previous = None
+    if start.previous is not None:
+        previous = np.asarray(start.previous, dtype=float)
+        if previous.shape != (n_groups,) or not np.isfinite(previous).all():
+            problems.append(
+                InputProblem("rolling start", "previous", previous.shape, f"({n_groups},) patients")
+            )
+    if problems:
+        raise InputError(problems)
+    return waiting, previous
 
 
 # --------------------------------------------------------------------------------------------
@@ -620,6 +779,7 @@ def check_plan(unit: Unit, plan: Plan, tolerance: float = TOLERANCE) -> list[str
     horizon = Horizon.of(unit.calendar)
     resources = Resources.of(unit)
     n_weeks = len(plan.weeks)
+    first = horizon.weeks.index(plan.weeks[0]) if n_weeks else 0
     production = plan.production
     found: list[str] = []
     if (production < -tolerance).any():
@@ -627,7 +787,7 @@ def check_plan(unit: Unit, plan: Plan, tolerance: float = TOLERANCE) -> list[str
         found.append(f"week {plan.weeks[w]}: negative production of {unit.product_groups[g].id}")
     mix = mix_matrix(unit)
     used = production @ mix @ requirement_matrix(unit, resources)
-    capacity = available_capacity(unit, horizon, resources)[:n_weeks]
+    capacity = available_capacity(unit, horizon, resources)[first : first + n_weeks]
     bought = plan.extra_capacity
     excess = used - capacity - bought
     limit = tolerance * np.maximum(1.0, capacity + bought)
@@ -640,11 +800,15 @@ def check_plan(unit: Unit, plan: Plan, tolerance: float = TOLERANCE) -> list[str
     extra = plan.compiled.problem.extra
     if (plan.extra_units > extra.max_units + tolerance).any() or (plan.extra_units < -1e-9).any():
         found.append("extra capacity bought outside its limits")
-    arrived = forecast_matrix(unit, horizon)[:n_weeks].cumsum(axis=0)
+    arrived = forecast_matrix(unit, horizon)[first : first + n_weeks].cumsum(axis=0)
     listed = np.zeros(len(unit.product_groups))
     index = {g.id: i for i, g in enumerate(unit.product_groups)}
-    for entry in unit.waiting_list:
-        listed[index[entry.product_group]] += entry.patients
+    rolling = plan.compiled.start
+    if rolling is not None:  # the list given at the rolling start
+        listed += np.asarray(rolling.waiting, dtype=float).reshape(len(listed), -1).sum(axis=1)
+    else:
+        for entry in unit.waiting_list:
+            listed[index[entry.product_group]] += entry.patients
     waiting = listed + arrived - production.cumsum(axis=0)
     for w, g in np.argwhere(waiting < -tolerance * np.maximum(1.0, listed + arrived)):
         found.append(
@@ -677,6 +841,7 @@ def plan_unit(
     solve_options: SolveOptions | None = None,
     progress: ProgressCallback | None = None,
     checked: bool = False,
+    start: RollingStart | None = None,
 ) -> Plan:
     """The tactical production plan of ``unit``.
 
@@ -685,7 +850,7 @@ def plan_unit(
     unit
         The unit; its references are checked first unless ``checked`` says that was done.
     weeks
-        Weeks to plan from the start of the calendar (default: the whole calendar).
+        Weeks to plan from the start (default: the rest of the calendar).
     pins
         Volumes agreed in advance, locked in the plan.
     options
@@ -694,6 +859,9 @@ def plan_unit(
         Backend (``highs`` or ``cbc``), time limit, gap limit, seed and threads.
     progress
         Called with each improving solution.
+    start
+        A rolling start: plan from a later week of the calendar with the waiting list given
+        there (see :class:`RollingStart`, :func:`waiting_after`).
 
     Raises
     ------
@@ -705,7 +873,7 @@ def plan_unit(
     """
     if not checked:
         check_unit(unit)
-    compiled = compile_plan(unit, weeks=weeks, pins=pins, options=options)
+    compiled = compile_plan(unit, weeks=weeks, pins=pins, options=options, start=start)
     result = solve(compiled.problem, solve_options, progress)
     if result.solution is None:
         # the explanation is an LP: it gets the time a time-limited solve may have run out of
@@ -791,6 +959,84 @@ def read_pins(path: str | os.PathLike[str]) -> tuple[PinnedVolume, ...]:
     if problems:
         raise InputError(problems)
     return tuple(pins)
+
+
+WAITING_COLUMNS = ("product_group", "waiting_since", "patients")
+
+
+def read_waiting(path: str | os.PathLike[str], unit: Unit, week: str) -> RollingStart:
+    """A rolling start at ``week`` from the waiting list there, a CSV file
+    ``product_group, waiting_since, patients`` (the form of ``waiting_list.csv``).
+
+    Raises
+    ------
+    InputError
+        Naming the file, line and column of each problem: an unknown product group, a date
+        that is not one or falls after the Monday of ``week``, patients that are not a number
+        >= 0; or a week outside the calendar.
+    """
+    horizon = Horizon.of(unit.calendar)
+    _week_index(horizon, week, "--start")
+    monday = week_monday(week)
+    location = Path(path)
+    delimiter, reader = _csv_reader(location)
+    columns = [c.strip() for c in reader.fieldnames or []]
+    if sorted(columns) != sorted(WAITING_COLUMNS):
+        raise InputError.single(
+            str(location), "header", ",".join(columns), f"the columns {', '.join(WAITING_COLUMNS)}"
+        )
+    groups = {g.id: i for i, g in enumerate(unit.product_groups)}
+    entries: list[tuple[str, date, float]] = []
+    problems: list[InputProblem] = []
+    for raw in reader:
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        where = f"{location} line {reader.line_num}"
+        if not any(row.values()):
+            continue
+        group = row["product_group"]
+        if group not in groups:
+            known = ", ".join(groups)
+            problems.append(
+                InputProblem(where, "product_group", group, f"a product group id ({known})")
+            )
+        try:
+            since = date.fromisoformat(row["waiting_since"])
+        except ValueError:
+            problems.append(
+                InputProblem(where, "waiting_since", row["waiting_since"], "a date like 2027-01-04")
+            )
+            since = None
+        if since is not None and since > monday:
+            problems.append(
+                InputProblem(
+                    where, "waiting_since", row["waiting_since"], f"a date on or before {monday}"
+                )
+            )
+        text = row["patients"].replace(",", ".") if delimiter != "," else row["patients"]
+        try:
+            patients = float(text)
+        except ValueError:
+            patients = -1.0
+        if not (math.isfinite(patients) and patients >= 0):
+            problems.append(InputProblem(where, "patients", row["patients"], "a number >= 0"))
+        if not problems and since is not None:
+            entries.append((group, since, patients))
+    if problems:
+        raise InputError(problems)
+    return RollingStart(week, _waiting_by_age(entries, groups, monday))
+
+
+def _csv_reader(location: Path) -> tuple[str, csv.DictReader[str]]:
+    """The delimiter (``,``, ``;`` or tab, the most common in the header) and a reader."""
+    try:
+        text = location.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError.single(str(location), "", NO_VALUE, "an existing file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError.single(str(location), "", NO_VALUE, f"a readable file ({exc})") from None
+    header = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=header.count)
+    return delimiter, csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
 def read_plan_options(path: str | os.PathLike[str]) -> PlanOptions:

@@ -134,6 +134,13 @@ class TacticalProblem:
     extra: ExtraCapacity
     pins: Pins
     weights: TacticalWeights = field(default_factory=TacticalWeights)
+    first_week: int = 0
+    """Weeks from the start of the calendar to the first week of the problem (a rolling
+    start): blocks of extra capacity (``block_weeks``) stay aligned to the calendar, so the
+    first block may be short."""
+    previous: Array | None = None
+    """``(G,)``: patients treated in the week before the first (a rolling start), the level
+    the first week's change is measured from; None when there is no week before."""
 
     @property
     def n_weeks(self) -> int:
@@ -161,10 +168,13 @@ class TacticalProblem:
             "capacity": (self.capacity.shape, (w, r)),
             "extra.max_units": (self.extra.max_units.shape, (w, e)),
             "pins.coef": (self.pins.coef.shape[1], g),
+            "previous": (g if self.previous is None else self.previous.shape[0], g),
         }
         for name, (got, want) in expected.items():
             if got != want:
                 raise ValueError(f"{name} has shape {got}, expected {want}")
+        if self.first_week < 0:
+            raise ValueError(f"first_week is {self.first_week}, expected >= 0")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,16 @@ import pandas as pd
 
 from engine.errors import InputError
 from engine.io import load_unit, write_files
-from engine.plan import Plan, plan_unit, read_pins, read_plan_options
+from engine.plan import (
+    Plan,
+    RollingStart,
+    continue_plan,
+    plan_unit,
+    read_pins,
+    read_plan_options,
+    read_waiting,
+    start_index,
+)
 from engine.scenarios import WhatIf, load_scenario, run_whatif
 from solvers.common import SolveOptions
 from solvers.tactical import BACKENDS
@@ -25,6 +34,7 @@ if TYPE_CHECKING:
 
     from engine.plan import PinnedVolume
     from models.plan import PlanOptions
+    from models.unit import Unit
 
 PINNED_FILE = "pinned.csv"
 
@@ -114,18 +124,43 @@ def plan_summary(plan: Plan, top: int = 6) -> str:
     return "\n".join(lines)
 
 
+def _rolling_start(
+    args: argparse.Namespace,
+    unit: Unit,
+    pins: tuple[PinnedVolume, ...],
+    options: PlanOptions | None,
+) -> RollingStart | None:
+    """``--start``: the waiting list there from ``--waiting``, else the one the plan from the
+    calendar's first week leaves there."""
+    if args.start is None:
+        if args.waiting is not None:
+            raise InputError.single("--waiting", "", args.waiting, "--start WEEK to go with it")
+        return None
+    if args.waiting is not None:
+        return read_waiting(args.waiting, unit, args.start)
+    if start_index(unit, args.start) == 0:
+        return None
+    before = tuple(pin for pin in pins if pin.week < args.start)
+    base = plan_unit(
+        unit, pins=before, options=options, solve_options=_solve_options(args), checked=True
+    )
+    return continue_plan(base, args.start)
+
+
 def run_plan(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     unit = load_unit(args.unit)
     pins, options = _inputs(args)
     try:
+        start = _rolling_start(args, unit, pins, options)
         plan = plan_unit(
             unit,
             weeks=args.weeks,
-            pins=pins,
+            pins=tuple(p for p in pins if start is None or p.week >= start.week),
             options=options,
             solve_options=_solve_options(args),
             checked=True,
+            start=start,
         )
     except RuntimeError as error:  # stopped without a plan, nothing contradictory
         sys.stderr.write(f"balans: error: {error}\n")
@@ -253,6 +288,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add ``plan`` and ``whatif`` to ``commands``."""
     p = commands.add_parser("plan", help="the tactical production plan (MILP) per week")
     _common(p)
+    p.add_argument(
+        "--start",
+        help="plan from this week of the calendar (2027-W10), a rolling plan of the weeks left",
+    )
+    p.add_argument(
+        "--waiting",
+        help="with --start: CSV product_group,waiting_since,patients of the list at the start "
+        "(default: the list the plan from the calendar's first week leaves there)",
+    )
     p.set_defaults(run=run_plan)
     p = commands.add_parser("whatif", help="plan the unit and scenarios, compare side by side")
     _common(p)

@@ -11,9 +11,12 @@ Variables (all non-negative):
   weight) into ``v[w, g]``, those who can still be treated within the care guarantee, and
   ``u[w, g]``, those who can no longer be: ``B = v + u``;
 * ``d+[w, g]``, ``d-[w, g]`` the change of production from week ``w - 1`` to ``w``, up and
-  down;
+  down (from week 0 too when the problem gives the production of the week before it, a
+  rolling start);
 * ``y[b, e]`` units of extra capacity bought for the weeks of block ``b`` (integer for
-  whole shifts, persons and beds).
+  whole shifts, persons and beds). Blocks are aligned to the calendar: with a rolling start
+  (``first_week`` weeks after the calendar's first) the first block holds only the weeks
+  left of the block it falls in.
 
 Waiting time is linear under first-in-first-out: the patients still waiting at the end of week
 ``w`` are the ones who came last, so those past the guarantee are
@@ -86,6 +89,16 @@ class TacticalModel:
         return [self.backlog[w][g]]
 
 
+def block_starts(block_weeks: int, n_weeks: int, first_week: int = 0) -> list[int]:
+    """Per week of the problem, the first week (of the problem) of the block that holds it.
+
+    Blocks of ``block_weeks`` weeks are aligned to the calendar, whose first week is
+    ``first_week`` weeks before the problem's: ``[0, 0, 2, 2, 2, 2]`` for 4-week blocks,
+    6 weeks and a start 2 weeks into the calendar.
+    """
+    return [max(0, w - (w + first_week) % block_weeks) for w in range(n_weeks)]
+
+
 def add_variables(problem: TacticalProblem, *, elastic: bool = False) -> TacticalModel:
     """Create the model and its decision variables (see the module docstring).
 
@@ -117,20 +130,21 @@ def add_variables(problem: TacticalProblem, *, elastic: bool = False) -> Tactica
             for g in range(n_groups)
         }
     if weights.levelling > 0 and not elastic:
+        first = 0 if problem.previous is not None else 1
         model.change = {
             (w, g, sign): lp.add_variable(f"d{'p' if sign == '+' else 'n'}_{w}_{g}", lowBound=0)
-            for w in range(1, n_weeks)
+            for w in range(first, n_weeks)
             for g in range(n_groups)
             for sign in "+-"
         }
     extra = problem.extra
     for e in range(len(extra)):
-        block = int(extra.block_weeks[e])
-        starts = list(range(0, n_weeks, block))
-        model.block_of.append([w - w % block for w in range(n_weeks)])
+        blocks = block_starts(int(extra.block_weeks[e]), n_weeks, problem.first_week)
+        model.block_of.append(blocks)
         category = pulp.LpInteger if extra.integer[e] and not elastic else pulp.LpContinuous
-        for start in starts:
-            upper = float(extra.max_units[start : start + block, e].min())
+        for start in sorted(set(blocks)):
+            held = [w for w, b in enumerate(blocks) if b == start]
+            upper = float(extra.max_units[held, e].min())
             if upper <= 0:
                 continue
             model.extra[start, e] = lp.add_variable(
@@ -209,10 +223,27 @@ def add_capacity(model: TacticalModel) -> None:
 
 def add_levelling(model: TacticalModel) -> None:
     """Week-to-week change: ``x[w, g] - x[w - 1, g] = d+[w, g] - d-[w, g]``; with ``d+`` and
-    ``d-`` penalised, at most one is positive and ``d+ + d- = |x[w] - x[w - 1]|``."""
-    n_weeks, n_groups = model.problem.need.shape
+    ``d-`` penalised, at most one is positive and ``d+ + d- = |x[w] - x[w - 1]|``.
+
+    With a rolling start, the first week's change is measured from the production of the
+    week before: ``x[0, g] - previous[g] = d+[0, g] - d-[0, g]``."""
+    problem = model.problem
+    n_weeks, n_groups = problem.need.shape
     if not model.change:
         return
+    if problem.previous is not None and n_weeks:
+        for g in range(n_groups):
+            model.lp += (
+                Expression(
+                    [
+                        (model.x[0][g], 1.0),
+                        (model.change[0, g, "+"], -1.0),
+                        (model.change[0, g, "-"], 1.0),
+                    ]
+                )
+                == float(problem.previous[g]),
+                f"change_0_{g}",
+            )
     for w in range(1, n_weeks):
         for g in range(n_groups):
             model.lp += (
@@ -244,12 +275,13 @@ def set_objective(model: TacticalModel) -> None:
     .. math::
 
         \min\; \beta \sum_{w,g} B_{wg} + \gamma \sum_{w,g} u_{wg}
-        + \lambda \sum_{w \ge 1, g} (d^+_{wg} + d^-_{wg}) + \tau \sum_g B_{W-1,g}
+        + \lambda \sum_{w \ge w_0, g} (d^+_{wg} + d^-_{wg}) + \tau \sum_g B_{W-1,g}
         + \sum_{b,e} c_e\, n_{b}\, y_{be}
 
     with :math:`\beta, \gamma, \lambda, \tau` the weights ``backlog``, ``breach``,
-    ``levelling`` and ``terminal``, :math:`c_e` the cost of a unit of extra capacity of kind
-    :math:`e` for a week and :math:`n_b` the weeks of block :math:`b`.
+    ``levelling`` and ``terminal``, :math:`w_0` 0 with a rolling start (the week before is
+    given) and 1 otherwise, :math:`c_e` the cost of a unit of extra capacity of kind
+    :math:`e` for a week and :math:`n_b` the weeks of block :math:`b` inside the horizon.
 
     The elastic model minimises only what is missing:
     :math:`\sum_{w,r} sc_{wr} + \sum_{w,g} sp_{wg}`.
@@ -294,7 +326,7 @@ def objective_terms(model: TacticalModel) -> dict[str, list[tuple[Variable, floa
             for v in model.stock(problem.n_weeks - 1, g)
         ]
     paid = [
-        (v, float(extra.cost[e]) * min(int(extra.block_weeks[e]), problem.n_weeks - start))
+        (v, float(extra.cost[e]) * model.block_of[e].count(start))
         for (start, e), v in model.extra.items()
         if extra.cost[e] > 0
     ]
