@@ -116,6 +116,31 @@ _ROOM_TYPES = (
     ("traningssal", "Physio gym (träningssal)", 0.80),
 )
 
+_ROOM_CHANGEOVER = {
+    # room type: turnover minutes after each activity, overtime minutes allowed past closing
+    "operationssal": (20, 30),
+    "mottagningsrum": (5, 0),
+    "gipsrum": (10, 0),
+    "behandlingsrum": (5, 0),
+}
+"""Cleaning between activities, and how long a theatre may run over, for the room schedule."""
+
+LAMINAR_FLOW = "laminart_flode"
+C_ARM = "genomlysning"
+_EQUIPMENT = {
+    "op_hoftprotes": (LAMINAR_FLOW,),
+    "op_knaprotes": (LAMINAR_FLOW,),
+    "op_protesrevision": (LAMINAR_FLOW,),
+    "op_hoftfraktur": (C_ARM,),
+    "op_fraktur": (C_ARM,),
+    "op_rygg": (C_ARM,),
+}
+"""Equipment an operation needs: arthroplasty under a laminar-flow ceiling (ultraclean air),
+fracture and spine surgery with a mobile X-ray (C-arm). The first half of the theatres have
+laminar flow and all but the first a C-arm (the only theatre of a small clinic has both)."""
+_SETUP = {"op_protesrevision": 20}
+"""Minutes of room preparation before an activity (the revision's instrument sets)."""
+
 WARD_ID = "avdelning"
 _WARD_BEDS = 28
 _WARD_SUMMER_BEDS = 20
@@ -445,7 +470,16 @@ def _catalogue() -> _Catalogue:
             )
             for i, n, s, e, paid, night in _SHIFTS
         ],
-        room_types=[RoomType(id=i, name=n, utilisation=u) for i, n, u in _ROOM_TYPES],
+        room_types=[
+            RoomType(
+                id=i,
+                name=n,
+                utilisation=u,
+                turnover_minutes=_ROOM_CHANGEOVER.get(i, (0, 0))[0],
+                max_overtime_minutes=_ROOM_CHANGEOVER.get(i, (0, 0))[1],
+            )
+            for i, n, u in _ROOM_TYPES
+        ],
         activity_types=[
             ActivityType(
                 id=a.id,
@@ -457,6 +491,8 @@ def _catalogue() -> _Catalogue:
                 ward=a.ward,
                 shift=_activity_shift(a),
                 weekday_profile=_WEEKDAY_PROFILES.get(a.id, _WEEKDAY_PROFILES.get(a.kind, {})),
+                equipment=list(_EQUIPMENT.get(a.id, ())),
+                setup_minutes=_SETUP.get(a.id, 0),
             )
             for a in _ACTIVITIES
         ],
@@ -531,6 +567,12 @@ def _rooms(scale: float, year: int) -> list[Room]:
                 closures.insert(0, service)
             if kind.room_type == "mottagningsrum" and number == min(5, count):
                 closures.append(renovation)
+            equipment: list[str] = []
+            if kind.room_type == "operationssal":
+                if number <= (count + 1) // 2:
+                    equipment.append(LAMINAR_FLOW)
+                if number > 1 or count == 1:
+                    equipment.append(C_ARM)
             rooms.append(
                 Room(
                     id=f"{kind.prefix}{number}",
@@ -538,6 +580,7 @@ def _rooms(scale: float, year: int) -> list[Room]:
                     room_type=kind.room_type,
                     opening=opening,
                     closures=closures,
+                    equipment=equipment,
                 )
             )
     return rooms

@@ -222,6 +222,11 @@ class RoomType(DomainModel):
     """Target utilisation (nyttjandegrad) of open hours: covers changeovers and variation."""
     acute_reserve: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
     """Share of each day's open hours held back for acute care, not planned for electives."""
+    turnover_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 0
+    """Cleaning and changeover after each activity before the room's next one (room schedule)."""
+    max_overtime_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 0
+    """Minutes a room of this type may run past its closing time in the room schedule, at the
+    overtime penalty (0: activities end by closing time)."""
 
 
 class OpeningHours(DomainModel):
@@ -312,6 +317,11 @@ class ActivityType(DomainModel):
     weekday at 0 gets none). Left out, every day the room type is open weighs the same."""
     priority: Annotated[float, Field(gt=0.0)] = 1.0
     """How much an unplaced activity of this type weighs against others in the daily plan."""
+    equipment: list[Id] = []
+    """Equipment the room must hold (a C-arm, a laminar-flow ceiling): only rooms whose
+    ``equipment`` lists all of it may take the activity in the room schedule."""
+    setup_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 0
+    """Minutes the room is prepared before the activity (the team is not yet needed)."""
 
     @model_validator(mode="after")
     def _bed_days_need_a_ward(self) -> ActivityType:

@@ -1,0 +1,239 @@
+"""Build, solve and decode the room model with CP-SAT."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from models.rooms import RoomResult, RoomSolution
+from models.solve import SolveStats, SolveStatus
+from solvers.common import Progress, ProgressCallback, SolveOptions
+from solvers.rooms.constraints import add_hard_rules
+from solvers.rooms.greedy import greedy
+from solvers.rooms.objective import Terms, build_objective
+from solvers.rooms.variables import RoomVars, add_variables
+
+if TYPE_CHECKING:
+    from models.rooms import RoomProblem
+
+BACKEND = "cp-sat"
+
+_STATUS = {
+    cp_model.OPTIMAL: SolveStatus.OPTIMAL,
+    cp_model.FEASIBLE: SolveStatus.FEASIBLE,
+    cp_model.INFEASIBLE: SolveStatus.INFEASIBLE,
+    cp_model.MODEL_INVALID: SolveStatus.INVALID,
+    cp_model.UNKNOWN: SolveStatus.NO_SOLUTION,
+}
+
+
+@dataclass
+class RoomModel:
+    """A built CP-SAT model with its variables and named penalty terms."""
+
+    model: cp_model.CpModel
+    vars: RoomVars
+    terms: Terms
+
+
+def build(problem: RoomProblem) -> RoomModel:
+    """Build the CP-SAT model of ``problem``: variables, hard rules, objective.
+
+    Parameters
+    ----------
+    problem
+        The room problem of one day.
+
+    Returns
+    -------
+    RoomModel
+        The model, its variables and its penalty terms by name.
+    """
+    model = cp_model.CpModel()
+    v = add_variables(model, problem)
+    add_hard_rules(model, problem, v)
+    terms = build_objective(model, problem, v)
+    return RoomModel(model, v, terms)
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    """Turns each incumbent into a :class:`Progress` and remembers when the first came."""
+
+    def __init__(self, progress: ProgressCallback | None) -> None:
+        super().__init__()
+        self._progress = progress
+        self.first: float | None = None
+        self.count = 0
+
+    def on_solution_callback(self) -> None:
+        self.count += 1
+        elapsed = self.wall_time
+        if self.first is None:
+            self.first = elapsed
+        if self._progress is not None:
+            self._progress(
+                Progress(
+                    elapsed=elapsed,
+                    objective=float(round(self.objective_value)),
+                    bound=_bound(self.best_objective_bound),
+                    solutions=self.count,
+                )
+            )
+
+
+def _bound(value: float) -> float:
+    """A bound on an integer objective may be rounded up."""
+    return float(math.ceil(value - 1e-6)) if math.isfinite(value) else value
+
+
+DEFAULT_WORKERS = 2
+"""CP-SAT workers when the options leave them unset: a day's schedule is small, and the
+machines it runs on are shared."""
+
+
+def _apply_options(solver: cp_model.CpSolver, options: SolveOptions) -> None:
+    params = solver.parameters
+    if options.time_limit is not None:
+        params.max_time_in_seconds = float(options.time_limit)
+    if options.gap_limit is not None:
+        params.relative_gap_limit = float(options.gap_limit)
+    if options.abs_gap_limit is not None:
+        params.absolute_gap_limit = float(options.abs_gap_limit)
+    params.random_seed = int(options.seed)
+    params.num_workers = (
+        int(options.num_workers) if options.num_workers is not None else DEFAULT_WORKERS
+    )
+    # Probing in presolve takes seconds on a day's model and finds little: off unless asked.
+    params.cp_model_probing_level = 0
+    for name, value in options.native.items():
+        if isinstance(value, list | tuple):  # a repeated field, e.g. subsolvers
+            field = getattr(params, name)
+            field.clear()
+            field.extend(value)
+        else:
+            setattr(params, name, value)
+
+
+def _add_hint(built: RoomModel, problem: RoomProblem, hint: RoomSolution) -> None:
+    """Hint presence, start, room and team from ``hint`` (a warm start or a published
+    schedule)."""
+    model, v = built.model, built.vars
+    team = {
+        (int(a), int(c), int(s))
+        for a, c, s in zip(
+            hint.team_activity.tolist(),
+            hint.team_competence.tolist(),
+            hint.team_staff.tolist(),
+            strict=True,
+        )
+    }
+    for a in range(problem.n_activities):
+        room, start = int(hint.room[a]), int(hint.start[a])
+        placed = room >= 0 and room in v.room[a]
+        model.add_hint(v.present[a], placed)
+        low, high = v.start_range[a]
+        if placed and low <= start <= high:
+            model.add_hint(v.start[a], start)
+        for r, literal in v.room[a].items():
+            model.add_hint(literal, placed and r == room)
+    for key, literal in v.team.items():
+        model.add_hint(literal, key in team)
+
+
+def _decode(solver: cp_model.CpSolver, problem: RoomProblem, v: RoomVars) -> RoomSolution:
+    room = np.full(problem.n_activities, -1, dtype=np.int64)
+    start = np.full(problem.n_activities, -1, dtype=np.int64)
+    for a in range(problem.n_activities):
+        if not solver.boolean_value(v.present[a]):
+            continue
+        start[a] = solver.value(v.start[a])
+        for r, literal in v.room[a].items():
+            if solver.boolean_value(literal):
+                room[a] = r
+    team = sorted(
+        key
+        for key, literal in v.team.items()
+        if room[key[0]] >= 0 and solver.boolean_value(literal)
+    )
+    return RoomSolution(
+        room=room,
+        start=start,
+        team_activity=np.array([a for a, _, _ in team], dtype=np.int64),
+        team_competence=np.array([c for _, c, _ in team], dtype=np.int64),
+        team_staff=np.array([s for _, _, s in team], dtype=np.int64),
+    )
+
+
+def _term_values(solver: cp_model.CpSolver, terms: Terms) -> dict[str, int]:
+    return {
+        name: int(sum(weight * solver.value(expr) for weight, expr in parts))
+        for name, parts in terms.items()
+    }
+
+
+def solve(
+    problem: RoomProblem,
+    options: SolveOptions | None = None,
+    progress: ProgressCallback | None = None,
+    hint: RoomSolution | None = None,
+) -> RoomResult:
+    """Solve a room problem with CP-SAT.
+
+    Parameters
+    ----------
+    problem
+        The room problem of one day.
+    options
+        Time limit, gap limits (relative and absolute), seed (``random_seed``), workers
+        (``num_workers``, 2 when unset) and native CP-SAT parameters (set on
+        ``solver.parameters``).
+    progress
+        Called with each new incumbent: objective, bound, time, count.
+    hint
+        A schedule to start from; without one, :func:`solvers.rooms.greedy.greedy` builds one
+        (published activities first, at their published room and start where they still
+        fit).
+
+    Returns
+    -------
+    RoomResult
+        Status, objective, bound, gap, times, model size, the schedule if one was found and
+        the value of each penalty term. Out of time is a status, not an exception. (Every
+        activity may stay unplaced, so a problem is never infeasible.)
+    """
+    options = options or SolveOptions()
+    started = time.perf_counter()
+    built = build(problem)
+    if hint is None:
+        hint = greedy(problem)
+    if hint is not None:
+        _add_hint(built, problem, hint)
+    solver = cp_model.CpSolver()
+    _apply_options(solver, options)
+    reporter = _Reporter(progress)
+    code = solver.solve(built.model, reporter)
+    status = _STATUS.get(code, SolveStatus.NO_SOLUTION)
+    has_solution = status.has_solution
+    proto = built.model.proto
+    stats = SolveStats(
+        status=status,
+        objective=float(round(solver.objective_value)) if has_solution else math.inf,
+        bound=_bound(solver.best_objective_bound) if has_solution else -math.inf,
+        wall_time=time.perf_counter() - started,
+        backend=BACKEND,
+        first_solution_time=reporter.first,
+        variables=len(proto.variables),
+        constraints=len(proto.constraints),
+    )
+    if not has_solution:
+        return RoomResult(stats=stats, solution=None)
+    return RoomResult(
+        stats=stats,
+        solution=_decode(solver, problem, built.vars),
+        penalties=_term_values(solver, built.terms),
+    )
