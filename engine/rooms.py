@@ -273,7 +273,7 @@ def compile_rooms(
         Naming the argument or file, the value and what was expected.
     """
     changes = changes or RoomChanges()
-    _check_day(unit, day)
+    check_day(unit, day)
     problems: list[InputProblem] = []
     types = {a.id: a for a in unit.activity_types}
     rooms_by_id = {r.id: r for r in unit.rooms}
@@ -478,7 +478,8 @@ def _number(activity_id: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def _check_day(unit: Unit, day: date) -> None:
+def check_day(unit: Unit, day: date) -> None:
+    """Raise :class:`InputError` (naming ``--date``) unless ``day`` is in the unit's calendar."""
     first = unit.calendar.start
     last = first + timedelta(weeks=unit.calendar.weeks, days=-1)
     if not first <= day <= last:
@@ -840,6 +841,7 @@ __all__ = [
     "SCHEDULE_COLUMNS",
     "RoomChanges",
     "RoomDay",
+    "check_day",
     "clock",
     "compile_rooms",
     "day_counts",
