@@ -11,11 +11,11 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from api.commands import balance, chain, followup, plan, rooms, schedule, serve, units
+from api.commands import balance, chain, followup, plan, repair, rooms, schedule, serve, units
 from engine.errors import InputError
 
 Command = Callable[[argparse.Namespace], int]
-COMMAND_MODULES = (balance, plan, schedule, followup, rooms, chain, units, serve)
+COMMAND_MODULES = (balance, plan, schedule, followup, repair, rooms, chain, units, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -75,7 +75,7 @@ from models.repair import (
 )
 from models.roster import RosterSolution
 from models.solve import SolveStats, SolveStatus
-from models.unit import Absence
+from models.unit import Absence, DateRange
 from solvers import roster as roster_solver
 from solvers.common import SolveOptions
 
@@ -505,7 +505,7 @@ def changed_cover(
         closed_rooms = []
         for room in unit.rooms:
             closures = [
-                {"start": c.date, "end": c.end or c.date, "reason": "closed"}
+                DateRange(start=c.date, end=c.end or c.date, reason="closed")
                 for c in changes.room_closures
                 if c.room == room.id
             ]

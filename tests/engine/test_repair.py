@@ -1,0 +1,343 @@
+"""Repair of a published roster and the ranking of candidates, on a tiny ward of seven nurses
+and a surgeon over two weeks (a published roster solved once for the module)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import tiny_document
+
+from engine.check.roster import check_roster
+from engine.errors import InputError
+from engine.io import write_files
+from engine.repair import (
+    changed_cover,
+    load_changes,
+    rank_candidates,
+    read_published,
+    repair_roster,
+    situation,
+)
+from engine.roster import compile_roster, roster_grid, solve_roster
+from models.repair import ChangeSet, ExtraActivities, RoomClosure, StaffAbsence
+from models.roster import RosterSolution
+from models.unit import Unit
+from solvers.common import SolveOptions
+
+START = date(2027, 3, 8)
+OPTIONS = SolveOptions(time_limit=10, num_workers=2, seed=0)
+
+
+def ward_unit() -> Unit:
+    """Seven full-time nurses, two half-time ones and a surgeon who may cover nursing; day (D)
+    and evening (E) shifts."""
+    document = tiny_document()
+    document["shift_types"] = [
+        {"id": "D", "start": "07:00", "end": "16:00", "paid_minutes": 480},
+        {"id": "E", "start": "13:30", "end": "22:00", "paid_minutes": 480},
+    ]
+    document["staff"] = [
+        {"id": f"n{i}", "name": f"Nurse {i}", "competences": ["nurse"]} for i in range(1, 8)
+    ]
+    document["staff"] += [
+        {"id": f"p{i}", "name": f"Part {i}", "competences": ["nurse"], "employment_rate": 0.5}
+        for i in range(1, 3)
+    ]
+    document["staff"].append(
+        {"id": "cilla", "name": "Cilla Kirurg", "competences": ["surgeon", "nurse"]}
+    )
+    return Unit.model_validate(document)
+
+
+def cover_table() -> pd.DataFrame:
+    rows = []
+    for d in range(14):
+        day = START + timedelta(days=d)
+        rows.append((day, "D", "nurse", 2, 3))
+        rows.append((day, "E", "nurse", 1, 2))
+        if day.weekday() < 5:
+            rows.append((day, "D", "surgeon", 0, 1))
+    return pd.DataFrame(rows, columns=["date", "shift", "competence", "minimum", "target"])
+
+
+def daily_plan() -> pd.DataFrame:
+    """Two operations every weekday: 8 nurse hours, 4 surgeon hours."""
+    rows = [
+        (START + timedelta(days=d), "op", 2.0)
+        for d in range(14)
+        if (START + timedelta(days=d)).weekday() < 5
+    ]
+    return pd.DataFrame(rows, columns=["date", "activity", "volume"])
+
+
+@pytest.fixture(scope="module")
+def unit() -> Unit:
+    return ward_unit()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory, unit: Unit) -> Path:
+    """A published schedule as ``balans schedule`` writes it."""
+    problem = compile_roster(unit, START, 2, cover_table())
+    result = solve_roster(problem, SolveOptions(time_limit=10, num_workers=2, seed=0))
+    assert result.solution is not None
+    assert result.check is not None
+    assert result.check.feasible
+    path = tmp_path_factory.mktemp("published")
+    write_files(
+        path,
+        iter(
+            [
+                ("roster.csv", roster_grid(problem, result.solution, START).to_csv()),
+                ("cover.csv", cover_table().to_csv(index=False)),
+                ("daily_plan.csv", daily_plan().to_csv(index=False)),
+            ]
+        ),
+    )
+    return path
+
+
+def working(folder: Path, unit: Unit, day: int, shift: str = "D") -> str:
+    """A nurse who works ``shift`` on ``day`` in the published roster."""
+    published = read_published(unit, folder)
+    for member, row in zip(unit.staff, published.grid, strict=True):
+        if member.id.startswith("n") and row[day] == shift:
+            return member.id
+    raise AssertionError(f"nobody on {shift} on day {day}")
+
+
+def test_empty_change_set_reproduces_the_published_roster(folder: Path, unit: Unit) -> None:
+    published = read_published(unit, folder)
+    state = situation(unit, published, ChangeSet())
+    repair = repair_roster(state, OPTIONS)
+    assert repair.changes == ()
+    assert repair.solution is not None
+    assert repair.check is not None
+    assert np.array_equal(repair.solution.shift, state.roster.shift)
+    assert np.array_equal(repair.solution.competence, state.roster.competence)
+    assert repair.check.feasible
+    assert repair.freed_cells == 0
+    grid = roster_grid(repair.problem, repair.solution, START)
+    assert [tuple(row) for row in grid.to_numpy().tolist()] == list(published.grid)
+
+
+def test_one_absence_takes_the_person_off_and_changes_little(folder: Path, unit: Unit) -> None:
+    sick = working(folder, unit, 2)
+    s = [m.id for m in unit.staff].index(sick)
+    changes = ChangeSet(
+        today=START + timedelta(days=2),
+        absences=[
+            StaffAbsence(staff=sick, start=START + timedelta(days=2), end=START + timedelta(days=3))
+        ],
+    )
+    state = situation(unit, read_published(unit, folder), changes)
+    repair = repair_roster(state, OPTIONS)
+    assert repair.solution is not None
+    assert repair.check is not None
+    assert repair.check.feasible, repair.check.violations
+    assert repair.solution.shift[s, 2:4].tolist() == [-1, -1]
+    assert 1 <= len(repair.changes) <= 6
+    # every change listed is a real difference, and every difference is listed
+    differs = (repair.solution.shift != state.roster.shift) | (
+        repair.solution.competence != state.roster.competence
+    )
+    assert len(repair.changes) == int(differs.sum())
+    assert repair.under_cover["repaired"] <= repair.under_cover["vacated"]
+    # a single legal move that fills the vacancy and opens none costs far less than the
+    # vacancy: the repair fills it (or does better)
+    ranking = rank_candidates(state, START + timedelta(days=2), "D", "nurse")
+    if repair.under_cover["vacated"] > repair.under_cover["published"] and any(
+        "one short" not in " ".join(c.rules) for c in ranking.candidates
+    ):
+        assert repair.under_cover["repaired"] < repair.under_cover["vacated"]
+    days = [(c.day, c.name) for c in repair.changes]
+    assert days == sorted(days)
+    assert any(c.staff_id == sick and c.before == "D" and c.after == "" for c in repair.changes)
+    name = unit.staff[s].name
+    assert f"{name}: D -> off on 10 March" in [c.text() for c in repair.changes]
+
+
+def test_days_before_today_never_change(folder: Path, unit: Unit) -> None:
+    """Sick from day 0 to day 5, reported on day 3: days 0-2 stay as published (what happened),
+    days 3-5 are off, and nobody's days before day 3 change."""
+    sick = working(folder, unit, 3)
+    s = [m.id for m in unit.staff].index(sick)
+    changes = ChangeSet(
+        today=START + timedelta(days=3),
+        absences=[StaffAbsence(staff=sick, start=START, end=START + timedelta(days=5))],
+    )
+    state = situation(unit, read_published(unit, folder), changes)
+    repair = repair_roster(state, OPTIONS)
+    assert repair.solution is not None
+    assert repair.check is not None
+    assert repair.check.feasible, repair.check.violations
+    assert np.array_equal(repair.solution.shift[:, :3], state.roster.shift[:, :3])
+    assert np.array_equal(repair.solution.competence[:, :3], state.roster.competence[:, :3])
+    assert (repair.solution.shift[s, 3:6] == -1).all()
+    assert all(c.day >= START + timedelta(days=3) for c in repair.changes)
+
+
+def test_extra_activities_and_room_closures_change_the_cover(folder: Path, unit: Unit) -> None:
+    published = read_published(unit, folder)
+    day = START + timedelta(days=1)
+    extra = ChangeSet(extra_activities=[ExtraActivities(date=day, activity="op", count=6)])
+    cover, notes = changed_cover(unit, published, extra)
+    row = cover.set_index(["date", "shift", "competence"])
+    # 2 -> 8 operations: nurses 8 h -> 32 h (1 -> 4 shifts), surgeons 4 h -> 16 h (1 -> 2)
+    assert row.loc[(day, "D", "nurse"), "target"] == 3 + 3
+    assert row.loc[(day, "D", "surgeon"), "target"] == 1 + 1
+    assert row.loc[(day, "E", "nurse"), "target"] == 2
+    assert notes == ["6 more op on 9 March"]
+    closed = ChangeSet(room_closures=[RoomClosure(room="or1", date=day)])
+    cover, notes = changed_cover(unit, published, closed)
+    row = cover.set_index(["date", "shift", "competence"])
+    # no theatre that day: the operations leave it, and their staff with them
+    assert row.loc[(day, "D", "nurse"), "target"] == 3 - 1
+    assert (day, "D", "surgeon") not in row.index
+    assert "2 activities no longer fit" in notes[0]
+
+
+def test_extra_activities_are_staffed(folder: Path, unit: Unit) -> None:
+    day = START + timedelta(days=9)
+    changes = ChangeSet(
+        today=START + timedelta(days=7),
+        extra_activities=[ExtraActivities(date=day, activity="op", count=2)],
+    )
+    state = situation(unit, read_published(unit, folder), changes)
+    repair = repair_roster(state, OPTIONS)
+    assert repair.solution is not None
+    assert repair.check is not None
+    assert repair.check.feasible
+    assert repair.under_cover["repaired"] <= repair.under_cover["vacated"]
+    assert all(c.day >= START + timedelta(days=7) for c in repair.changes)
+
+
+def test_candidates_are_exactly_those_the_checker_accepts(folder: Path, unit: Unit) -> None:
+    """Brute force: every person moved onto the vacated shift, checked; the ranking lists the
+    same people."""
+    sick = working(folder, unit, 2)
+    day = START + timedelta(days=2)
+    changes = ChangeSet(today=day, absences=[StaffAbsence(staff=sick, start=day, end=day)])
+    state = situation(unit, read_published(unit, folder), changes)
+    ranking = rank_candidates(state, day, "D", "nurse")
+    problem = state.after
+    base = state.roster
+    shift, competence = base.shift.copy(), base.competence.copy()
+    s_sick = [m.id for m in unit.staff].index(sick)
+    shift[s_sick, 2] = competence[s_sick, 2] = -1
+    vacated = RosterSolution(shift=shift, competence=competence)
+    before = {(v.rule, v.staff, v.day, v.detail) for v in check_roster(problem, vacated).violations}
+    legal = set()
+    for s in range(problem.n_staff):
+        if shift[s, 2] == 0:
+            continue
+        moved_shift, moved_comp = shift.copy(), competence.copy()
+        moved_shift[s, 2], moved_comp[s, 2] = 0, 0  # D, nurse
+        check = check_roster(problem, RosterSolution(moved_shift, moved_comp))
+        after = {(v.rule, v.staff, v.day, v.detail) for v in check.violations}
+        if not after - before:
+            legal.add(problem.staff_ids[s])
+    assert {c.staff_id for c in ranking.candidates} == legal
+    assert len(ranking.candidates) + ranking.excluded_staff == len(unit.staff)
+    assert sum(ranking.excluded.values()) >= ranking.excluded_staff
+    costs = [c.cost for c in ranking.candidates]
+    assert costs == sorted(costs)
+    for c in ranking.candidates:
+        overtime = round(c.overtime_minutes * 5 / 60)
+        assert c.cost == c.change_cost + sum(c.penalties.values()) + overtime
+        assert c.change_cost in (30, 60)  # today: a working day moved, or a day off given up
+        assert c.rules[0].endswith("-> D")
+
+
+def test_candidate_rules_in_words(folder: Path, unit: Unit) -> None:
+    """Over every day of the roster: a candidate works their first weekend exactly when the
+    shift is on a weekend they had off (the rules allow one of the two); the change cost is the
+    working-day or the day-off one of that day; minutes above contract are named."""
+    state = situation(unit, read_published(unit, folder), ChangeSet())
+    index = {sid: s for s, sid in enumerate(state.after.staff_ids)}
+    seen = 0
+    for d in range(14):
+        day = START + timedelta(days=d)
+        ranking = rank_candidates(state, day, "D", "nurse")
+        on_shift = int((state.roster.shift[:, d] == 0).sum())
+        assert ranking.excluded.get("already_on_shift", 0) == on_shift
+        saturday = d - (day.weekday() - 5)  # only used on weekends
+        weekend = [saturday, saturday + 1]
+        for c in ranking.candidates:
+            seen += 1
+            s = index[c.staff_id]
+            assert c.change_cost == state.costs[s, d]
+            if day.weekday() >= 5:
+                free_weekend = not (state.roster.shift[s, weekend] >= 0).any()
+                assert ("works 1st weekend" in c.rules) == free_weekend
+            else:
+                assert not any("weekend" in rule for rule in c.rules)
+            if c.before == "":
+                assert c.rules[0] == "off -> D"
+            else:
+                assert c.rules[-1].startswith(f"leaves {c.before} nurse")
+            if c.overtime_minutes:
+                assert f"adds {c.overtime_minutes} min above contract" in c.rules
+    assert seen > 0
+
+
+def test_load_changes_names_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "changes.yaml"
+    path.write_text("absences:\n- {staff: n1, start: 2027-03-10}\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_changes(path)
+    assert str(error.value) == f"{path}: absences[0].end: expected a value: the field is required"
+    path.write_text("today: 2027-03-10\nsick: []\n", encoding="utf-8")
+    with pytest.raises(InputError, match="sick: expected no field of this name"):
+        load_changes(path)
+    path.write_text(
+        "today: 2027-03-10\nabsences:\n- {staff: n1, start: 2027-03-10, end: 2027-03-11}\n",
+        encoding="utf-8",
+    )
+    changes = load_changes(path)
+    assert changes.today == date(2027, 3, 10)
+    assert changes.absences[0].staff == "n1"
+
+
+def test_bad_references_are_input_errors(folder: Path, unit: Unit) -> None:
+    published = read_published(unit, folder)
+    day = START + timedelta(days=3)
+    unknown = ChangeSet(absences=[StaffAbsence(staff="nobody", start=day, end=day)])
+    with pytest.raises(InputError, match=r"absences\[0\].staff: got 'nobody'"):
+        situation(unit, published, unknown)
+    outside = ChangeSet(
+        extra_activities=[ExtraActivities(date=date(2027, 5, 1), activity="op", count=1)]
+    )
+    with pytest.raises(InputError, match=r"a date of the roster, 2027-03-08 \.\. 2027-03-21"):
+        situation(unit, published, outside)
+    past = ChangeSet(today=day, room_closures=[RoomClosure(room="or1", date=START)])
+    with pytest.raises(InputError, match="a date from today \\(2027-03-11\\) on"):
+        situation(unit, published, past)
+
+
+def test_bad_roster_files_are_input_errors(folder: Path, unit: Unit, tmp_path: Path) -> None:
+    text = (folder / "roster.csv").read_text(encoding="utf-8")
+    cover = (folder / "cover.csv").read_text(encoding="utf-8")
+    cases = {
+        "unknown staff": (text.replace("n1,", "zz,", 1), "staff: got 'zz', expected a staff id"),
+        "bad code": (
+            text.replace("\nn2,", "\nn2,X", 1),
+            "got 'X",
+        ),
+        "missing row": (
+            "\n".join(line for line in text.splitlines() if not line.startswith("n3,")) + "\n",
+            "staff: got 'n3', expected a row for every staff member",
+        ),
+        "not a Monday": (text.replace("2027-03-08", "2027-03-07", 1), "from a Monday"),
+    }
+    for name, (roster_text, message) in cases.items():
+        path = tmp_path / name.replace(" ", "_")
+        path.mkdir()
+        (path / "roster.csv").write_text(roster_text, encoding="utf-8")
+        (path / "cover.csv").write_text(cover, encoding="utf-8")
+        with pytest.raises(InputError, match=message):
+            read_published(unit, path)
