@@ -124,6 +124,8 @@ class _Checker:
                         )
             for b in np.nonzero(p.blocked_room == r)[0].tolist():
                 low, high = int(p.blocked_start[b]), int(p.blocked_end[b])
+                if high <= low:
+                    continue  # an empty period blocks nothing
                 for a in acts:
                     if self.start[a] - p.setup[a] < high and low < self.end(a) + turnover:
                         self.bad(
@@ -188,8 +190,8 @@ class _Checker:
             reported: set[int] = set()
             for moment, _, _, a in items:
                 total = sum(load for begin, end, load, _ in items if begin <= moment < end)
-                if total > FULL_LOAD and a not in reported:
-                    reported.add(a)
+                if total > FULL_LOAD and moment not in reported:
+                    reported.add(moment)
                     busy = [self.act(b) for begin, end, _, b in items if begin <= moment < end]
                     self.bad(
                         "person_overload",
