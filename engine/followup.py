@@ -60,7 +60,7 @@ from models.followup import FollowUpOptions
 if TYPE_CHECKING:
     import os
 
-    from models.plan import Array, IntArray, PlanOptions
+    from models.plan import Array, BoolArray, IntArray, PlanOptions
     from models.unit import Unit
     from solvers.common import SolveOptions
 
@@ -234,6 +234,13 @@ def read_daily_plan(path: str | os.PathLike[str], unit: Unit) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["date", "activity", "volume"])
 
 
+def plan_range(daily: pd.DataFrame) -> tuple[date, date]:
+    """The Monday of the first week and the Sunday of the last week of a daily plan (which
+    lists only the days and activities with a volume)."""
+    first, last = min(daily["date"]), max(daily["date"])
+    return first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
+
+
 @dataclass(frozen=True)
 class WeeklyPlan:
     """The weekly (tactical) plan followed: patients per product group and activities per
@@ -370,12 +377,20 @@ def _grid(frame: pd.DataFrame, days: list[date], ids: list[str], value: str) -> 
     return grid
 
 
-def exclusive_activities(mix: Array) -> list[list[int]]:
+def exclusive_activities(mix: Array, bed_days: BoolArray | None = None) -> list[list[int]]:
     """Per product group, the activities of its mix that no other group's mix has: the ones
-    its patients can be counted by."""
+    its patients can be counted by. Bed-days (``bed_days``) count only a group that has no
+    other such activity (a stay spreads over days; an operation is one event a patient)."""
     used = mix > 0
     only = used & (used.sum(axis=0, keepdims=True) == 1)
-    return [np.flatnonzero(row).tolist() for row in only]
+    found = []
+    for row in only:
+        activities = np.flatnonzero(row).tolist()
+        if bed_days is not None:
+            events = [a for a in activities if not bed_days[a]]
+            activities = events or activities
+        found.append(activities)
+    return found
 
 
 def derive_patients(
@@ -403,7 +418,7 @@ def derive_patients(
     """
     mix = mix_matrix(unit)
     minutes = np.array([a.mean_process_time for a in unit.activity_types])
-    own = exclusive_activities(mix)
+    own = exclusive_activities(mix, _bed_days(unit))
     result = np.zeros_like(planned_patients, dtype=float)
     how: list[str] = []
     for g, activities in enumerate(own):
@@ -519,9 +534,13 @@ class Comparison:
     (bed-days for wards)."""
 
 
-def _exact_patients(mix: Array, activities: Array) -> tuple[list[int], Array]:
+def _bed_days(unit: Unit) -> BoolArray:
+    return np.array([a.kind == "bed_day" for a in unit.activity_types], dtype=bool)
+
+
+def _exact_patients(mix: Array, activities: Array, bed_days: BoolArray) -> tuple[list[int], Array]:
     """The product groups counted exactly and their patients per period."""
-    own = exclusive_activities(mix)
+    own = exclusive_activities(mix, bed_days)
     exact = [g for g, acts in enumerate(own) if acts]
     patients = np.zeros((activities.shape[0], len(exact)))
     for i, g in enumerate(exact):
@@ -560,12 +579,12 @@ def compare(
     period = Period.of(actual)
     days = period.days
     weeks = period.weeks
-    planned_days = set(daily["date"])
-    missing = [d for d in days if d not in planned_days]
-    if missing:
+    first, last = plan_range(daily)
+    outside = [d for d in (period.first, period.last) if not first <= d <= last]
+    if outside:
         raise InputError.single(
-            "daily plan", "date", str(missing[0]),
-            f"a plan of every day followed ({period.first} .. {period.last})",
+            "daily plan", "date", str(outside[0]),
+            f"a day of the daily plan's weeks {first} .. {last}",
         )  # fmt: skip
     uncovered = [w for w in weeks if w not in weekly.weeks]
     if uncovered:
@@ -580,8 +599,8 @@ def compare(
     done_d = _grid(actual, days, ids, "count")
 
     # per day, the product groups counted exactly (the daily plan holds no patients)
-    exact, plan_patients_d = _exact_patients(mix, plan_d)
-    _, done_patients_d = _exact_patients(mix, done_d)
+    exact, plan_patients_d = _exact_patients(mix, plan_d, _bed_days(unit))
+    _, done_patients_d = _exact_patients(mix, done_d, _bed_days(unit))
     day_figures = _Figures(
         [d.isoformat() for d in days], "date", plan_d, done_d,
         [groups[g] for g in exact], plan_patients_d, done_patients_d,

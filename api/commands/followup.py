@@ -19,6 +19,7 @@ from engine.followup import (
     WeeklyPlan,
     daily_plan_for,
     follow_up,
+    plan_range,
     read_actuals,
     read_daily_plan,
     read_weekly_plan,
@@ -144,7 +145,7 @@ def run_followup(args: argparse.Namespace) -> int:
     daily = read_daily_plan(args.schedule, unit) if args.schedule is not None else None
     weekly_file = read_weekly_plan(args.plan, unit) if args.plan is not None else None
     if daily is not None:
-        first, last = min(daily["date"]), max(daily["date"])
+        first, last = plan_range(daily)
         what = f"the daily plan {Path(args.schedule)}"
     else:
         first = unit.calendar.start
