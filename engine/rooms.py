@@ -221,17 +221,15 @@ def weights_for(
     rooms_open, rooms_close, overtime
         Per room, opening, closing and allowed overtime in minutes.
     published
-        Number of published activities (each may be moved and re-roomed).
+        Number of published activities (each may change).
     """
     base = RoomWeights()
     day = (rooms_close + overtime - rooms_open).clip(min=0)
     longest = int(day.max()) if day.size else 0
     most_overtime = int(overtime.max()) if overtime.size else 0
     move = base.room_span * longest + base.overtime * most_overtime + 1
-    worst = (
-        base.room_span * int(day.sum()) + base.overtime * int(overtime.sum()) + 2 * move * published
-    )
-    return replace(base, moved=move, reroomed=move, unplaced=worst + 1)
+    worst = base.room_span * int(day.sum()) + base.overtime * int(overtime.sum()) + move * published
+    return replace(base, changed=move, unplaced=worst + 1)
 
 
 def compile_rooms(
@@ -661,8 +659,11 @@ def room_summary(day: RoomDay, result: RoomResult) -> dict[str, object]:
         summary["overtime_minutes"] = overtime
         if p.published_room is not None and p.published_start is not None:
             published = (p.published_room >= 0) & placed
-            summary["moved"] = int((published & (solution.start != p.published_start)).sum())
-            summary["reroomed"] = int((published & (solution.room != p.published_room)).sum())
+            moved = published & (solution.start != p.published_start)
+            reroomed = published & (solution.room != p.published_room)
+            summary["changed"] = int((moved | reroomed).sum())
+            summary["moved"] = int(moved.sum())
+            summary["reroomed"] = int(reroomed.sum())
     if result.check is not None:
         summary["checker"] = result.check.verdict
         summary["hard_violations"] = len(result.check.violations)

@@ -26,9 +26,10 @@ The rules, hard unless said otherwise:
   no minute does a person's load over all their activities exceed 100 (with whole persons
   only: no person is in two places at once).
 
-The objective (soft): unplaced activities (``priority`` each), then moved or re-roomed
-published activities (``published_room``/``published_start``, the repair of a published
-schedule), then overtime minutes, then each room's span from opening to its last end.
+The objective (soft): unplaced activities (``priority`` each), then published activities
+placed at another start or in another room (``published_room``/``published_start``, the
+repair of a published schedule), then overtime minutes, then each room's span from opening
+to its last end.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ HARD_RULES = (
 )
 """Names of the hard rules, as violations report them."""
 
-SOFT_RULES = ("unplaced", "moved", "reroomed", "overtime", "room_span")
+SOFT_RULES = ("unplaced", "changed", "overtime", "room_span")
 """Names of the penalty terms of the objective."""
 
 
@@ -76,10 +77,9 @@ class RoomWeights:
 
     unplaced: int = 1_000_000
     """Per unplaced activity, times its priority."""
-    moved: int = 1_000
-    """Per published activity placed at another start (or left unplaced: see ``unplaced``)."""
-    reroomed: int = 1_000
-    """Per published activity placed in another room."""
+    changed: int = 1_000
+    """Per published activity placed at another start or in another room (one left unplaced
+    pays ``unplaced`` instead)."""
     overtime: int = 10
     """Per minute a room is used past its closing time."""
     room_span: int = 1

@@ -180,7 +180,10 @@ def run_rooms(args: argparse.Namespace) -> int:
             f"{summary['rooms_used']}; overtime {summary['overtime_minutes']} min"
         )
         if "moved" in summary:
-            text += f"; moved {summary['moved']}, re-roomed {summary['reroomed']}"
+            text += (
+                f"; published activities changed {summary['changed']} (moved "
+                f"{summary['moved']}, re-roomed {summary['reroomed']})"
+            )
         lines.append(text)
         lines.append(
             f"{stats.status.value}, gap {stats.gap:.1%}, first schedule after "

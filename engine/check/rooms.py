@@ -210,10 +210,10 @@ class _Checker:
         out = {"unplaced": int(w.unplaced * p.priority[~placed].sum())}
         if p.published_room is not None and p.published_start is not None:
             published = (p.published_room >= 0) & placed
-            moved = published & (self.start != p.published_start)
-            reroomed = published & (self.room != p.published_room)
-            out["moved"] = int(w.moved * moved.sum())
-            out["reroomed"] = int(w.reroomed * reroomed.sum())
+            changed = published & (
+                (self.start != p.published_start) | (self.room != p.published_room)
+            )
+            out["changed"] = int(w.changed * changed.sum())
         overtime = span = 0
         for r in range(p.n_rooms):
             ends = [self.end(a) for a in np.nonzero(self.room == r)[0].tolist()]

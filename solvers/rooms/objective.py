@@ -29,9 +29,9 @@ def _unplaced_terms(problem: RoomProblem, v: RoomVars, terms: Terms) -> None:
 
 
 def _repair_terms(model: cp_model.CpModel, problem: RoomProblem, v: RoomVars, terms: Terms) -> None:
-    """For a published activity placed again: ``W_m * moved[a]`` with ``moved[a] = 1`` when its
-    start differs from the published one, and ``W_r * reroomed[a]`` when its room does.
-    (An unplaced published activity pays the unplaced term.)"""
+    """For a published activity placed again: ``W_c * changed[a]`` with ``changed[a] = 1`` when
+    its start or its room differs from the published one (one change per activity, however it
+    changed). An unplaced published activity pays the unplaced term."""
     if problem.published_room is None or problem.published_start is None:
         return
     weights = problem.weights
@@ -40,18 +40,15 @@ def _repair_terms(model: cp_model.CpModel, problem: RoomProblem, v: RoomVars, te
         if room < 0:
             continue
         present = v.present[a]
-        if weights.moved > 0:
-            moved = model.new_bool_var(f"moved[{a}]")
-            model.add(v.start[a] == start).only_enforce_if([present, moved.Not()])
-            terms["moved"].append((weights.moved, moved))
-        if weights.reroomed > 0:
-            reroomed = model.new_bool_var(f"reroomed[{a}]")
+        if weights.changed > 0:
+            changed = model.new_bool_var(f"changed[{a}]")
+            model.add(v.start[a] == start).only_enforce_if([present, changed.Not()])
             same = v.room[a].get(room)
             if same is None:
-                model.add_implication(present, reroomed)
+                model.add_implication(present, changed)
             else:
-                model.add_implication(present, same).only_enforce_if(reroomed.Not())
-            terms["reroomed"].append((weights.reroomed, reroomed))
+                model.add_implication(present, same).only_enforce_if(changed.Not())
+            terms["changed"].append((weights.changed, changed))
 
 
 def _room_terms(model: cp_model.CpModel, problem: RoomProblem, v: RoomVars, terms: Terms) -> None:
@@ -91,7 +88,7 @@ def build_objective(model: cp_model.CpModel, problem: RoomProblem, v: RoomVars) 
     .. math::
 
         \min \; W_u \sum_a p_a (1 - \mathrm{present}_a)
-          + W_m \sum_{a \in P} \mathrm{moved}_a + W_r \sum_{a \in P} \mathrm{reroomed}_a
+          + W_c \sum_{a \in P} \mathrm{changed}_a
           + W_o \sum_r \max(0, \mathrm{last}_r - \mathrm{close}_r)
           + W_s \sum_r (\mathrm{last}_r - \mathrm{open}_r)
 
