@@ -352,15 +352,19 @@ def _day_index(published: Published, day: date, source: str, field: str) -> int:
     return d
 
 
-def resolve_today(published: Published, changes: ChangeSet, today: date | None) -> int:
+def resolve_today(
+    published: Published, changes: ChangeSet, today: date | None, source: str = "changes"
+) -> int:
     """Index of the first day that may change: ``today``, else the change set's, else day 0."""
     chosen = today or changes.today
     if chosen is None:
         return 0
-    return _day_index(published, chosen, "--today" if today else "changes", "today")
+    return _day_index(published, chosen, "--today" if today else source, "today")
 
 
-def check_changes(unit: Unit, published: Published, changes: ChangeSet, today: int) -> None:
+def check_changes(
+    unit: Unit, published: Published, changes: ChangeSet, today: int, source: str = "changes"
+) -> None:
     """Cross-reference the change set with the unit and the roster: known staff, activities and
     rooms, dates inside the roster and not before today.
 
@@ -380,16 +384,16 @@ def check_changes(unit: Unit, published: Published, changes: ChangeSet, today: i
         if not 0 <= d < published.n_days:
             last = published.day(published.n_days - 1)
             expected = f"a date of the roster, {published.start} .. {last}"
-            problems.append(InputProblem("changes", field, str(day), expected))
+            problems.append(InputProblem(source, field, str(day), expected))
         elif from_today and d < today:
             problems.append(
-                InputProblem("changes", field, str(day), f"a date from today ({first}) on")
+                InputProblem(source, field, str(day), f"a date from today ({first}) on")
             )
 
     for i, absence in enumerate(changes.absences):
         if absence.staff not in staff:
             problems.append(
-                InputProblem("changes", f"absences[{i}].staff", absence.staff, "a staff id")
+                InputProblem(source, f"absences[{i}].staff", absence.staff, "a staff id")
             )
         inside(absence.start, f"absences[{i}].start", from_today=False)
         inside(absence.end, f"absences[{i}].end")
@@ -397,14 +401,14 @@ def check_changes(unit: Unit, published: Published, changes: ChangeSet, today: i
         if extra.activity not in activities:
             problems.append(
                 InputProblem(
-                    "changes", f"extra_activities[{i}].activity", extra.activity, "an activity id"
+                    source, f"extra_activities[{i}].activity", extra.activity, "an activity id"
                 )
             )
         inside(extra.date, f"extra_activities[{i}].date")
     for i, closure in enumerate(changes.room_closures):
         if closure.room not in rooms:
             problems.append(
-                InputProblem("changes", f"room_closures[{i}].room", closure.room, "a room id")
+                InputProblem(source, f"room_closures[{i}].room", closure.room, "a room id")
             )
         inside(closure.date, f"room_closures[{i}].date")
         if closure.end is not None:
@@ -841,9 +845,14 @@ class Situation:
 
 
 def situation(
-    unit: Unit, published: Published, changes: ChangeSet, today: date | None = None
+    unit: Unit,
+    published: Published,
+    changes: ChangeSet,
+    today: date | None = None,
+    source: str = "changes",
 ) -> Situation:
-    """Apply ``changes`` to the published schedule (checked against the unit first).
+    """Apply ``changes`` (read from ``source``, for error messages) to the published schedule,
+    checked against the unit first.
 
     Raises
     ------
@@ -851,8 +860,8 @@ def situation(
         A change that names an unknown staff member, activity or room, or a date outside the
         roster or before today.
     """
-    first = resolve_today(published, changes, today)
-    check_changes(unit, published, changes, first)
+    first = resolve_today(published, changes, today, source)
+    check_changes(unit, published, changes, first, source)
     try:
         before = compile_roster(unit, published.start, published.weeks, published.cover)
         cover, notes = changed_cover(unit, published, changes)

@@ -162,7 +162,7 @@ def run_repair(args: argparse.Namespace) -> int:
     unit = load_unit(args.unit)
     published = read_published(unit, args.schedule)
     changes = load_changes(args.changes) if args.changes else ChangeSet()
-    state = situation(unit, published, changes, today)
+    state = situation(unit, published, changes, today, args.changes or "changes")
     out = Path(args.out)
     lines: list[str] = []
     files: list[tuple[str, str]] = []
