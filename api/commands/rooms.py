@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from engine.daily import plan_days
-from engine.errors import InputError
+from engine.errors import NO_VALUE, InputError
 from engine.io import load_unit, write_files
 from engine.rooms import (
     RoomChanges,
@@ -57,7 +57,7 @@ def _date(text: str) -> date:
 
 def _csv(path: Path, **kwargs: object) -> pd.DataFrame:
     if not path.is_file():
-        raise InputError.single(str(path), "", None, "a file written by balans schedule")
+        raise InputError.single(str(path), "", NO_VALUE, "a file written by balans schedule")
     try:
         return pd.read_csv(path, **kwargs)  # type: ignore[call-overload, no-any-return]
     except (OSError, ValueError) as exc:
