@@ -693,7 +693,6 @@ def _sub_problem(
     staff = np.flatnonzero(free.any(axis=1))
     fixed = np.ones(after.n_staff, dtype=bool)
     fixed[staff] = False
-    n_published = staff_counts(after, published)
     n_fixed = staff_counts(
         after,
         RosterSolution(
@@ -701,8 +700,7 @@ def _sub_problem(
             competence=np.where(fixed[:, None], published.competence, -1),
         ),
     )
-    rise = np.maximum(after.cover_target - before.cover_target, 0)
-    target = np.minimum(after.cover_target, n_published + rise)
+    target = _repair_target(before, after, published)
     sub_target = np.maximum(target - n_fixed, 0)
     sub_min = np.maximum(after.cover_min - n_fixed, 0)
 
@@ -886,15 +884,61 @@ def situation(
     )  # fmt: skip
 
 
+def _repair_target(
+    before: RosterProblem, after: RosterProblem, published: RosterSolution
+) -> IntArray:
+    """Per cell, ``min(new target, published staff + rise of the target)``."""
+    rise = np.maximum(after.cover_target - before.cover_target, 0)
+    target: IntArray = np.minimum(after.cover_target, staff_counts(after, published) + rise)
+    return target
+
+
+def _repair_cost(state: Situation, target: IntArray, roster: RosterSolution) -> int:
+    """The repair's objective on the whole roster: ``uncovered`` per person below the repair
+    target, the change cost of every changed cell, and substitution."""
+    after, published = state.after, state.roster
+    missing = int(np.maximum(target - staff_counts(after, roster), 0).sum())
+    changed = (roster.shift != published.shift) | (
+        (roster.shift >= 0) & (roster.competence != published.competence)
+    )
+    s, d = np.nonzero(roster.shift >= 0)
+    c = roster.competence[s, d]
+    substitution = int(after.substitution_cost[s[c >= 0], c[c >= 0]].sum())
+    return (
+        state.changes.weights.uncovered * missing + int(state.costs[changed].sum()) + substitution
+    )
+
+
+def _solve_neighbourhood(
+    state: Situation, vacated: RosterSolution, free: np.ndarray, options: SolveOptions
+) -> tuple[RosterSolution | None, SolveStats, np.ndarray, RosterProblem]:
+    """Solve the neighbourhood ``free``; the whole repaired roster (None without one)."""
+    sub, staff = _sub_problem(
+        state.before, state.after, state.roster, free, state.costs, state.changes.weights
+    )
+    hint = RosterSolution(shift=vacated.shift[staff], competence=vacated.competence[staff])
+    result = roster_solver.solve(sub, options, hint=hint, decompose=False)
+    if result.solution is None:
+        return None, result.stats, staff, sub
+    shift, competence = state.roster.shift.copy(), state.roster.competence.copy()
+    shift[staff] = result.solution.shift
+    competence[staff] = result.solution.competence
+    return RosterSolution(shift=shift, competence=competence), result.stats, staff, sub
+
+
 def repair_roster(state: Situation, options: SolveOptions | None = None, window: int = 3) -> Repair:
     """Repair the published roster after the changes of ``state`` (see the module docstring).
+
+    The neighbourhood of ``window`` days is solved first; when it has no roster, or leaves
+    people missing below the repair target, every day from today is freed for the same staff
+    and the cheaper of the two repairs is kept.
 
     Parameters
     ----------
     state
         The published schedule with the changes applied (:func:`situation`).
     options
-        Time limit, seed and workers of the neighbourhood's solve (default 10 s, 2 workers).
+        Time limit, seed and workers of each neighbourhood's solve (default 10 s, 2 workers).
     window
         Days around each touched day that are free to change.
 
@@ -910,9 +954,18 @@ def repair_roster(state: Situation, options: SolveOptions | None = None, window:
     vacated = vacate(after, roster, today)
     names = {m.id: m.name for m in state.unit.staff}
     under = {"published": _under(before, roster), "vacated": _under(after, vacated)}
+    common = {
+        "problem": after,
+        "start": state.published.start,
+        "today": today,
+        "published": roster,
+        "vacated": vacated,
+        "under_cover": under,
+        "notes": state.notes,
+    }
     free = _neighbourhood(before, after, roster, today, window)
-    widened = False
     if not free.any():
+        under["repaired"] = _under(after, roster)
         stats = SolveStats(
             status=SolveStatus.OPTIMAL,
             objective=0.0,
@@ -920,52 +973,59 @@ def repair_roster(state: Situation, options: SolveOptions | None = None, window:
             wall_time=time.perf_counter() - started,
             backend="none",
         )
-        under["repaired"] = _under(after, roster)
         return Repair(
-            after, state.published.start, today, roster, vacated, roster, stats,
-            check_roster(after, roster), (), 0, 0, under, notes=state.notes,
-        )  # fmt: skip
-    sub, staff = _sub_problem(before, after, roster, free, state.costs, state.changes.weights)
-    hint = RosterSolution(shift=vacated.shift[staff], competence=vacated.competence[staff])
-    result = roster_solver.solve(sub, options, hint=hint, decompose=False)
-    if result.solution is None and window is not None:
-        widened = True
-        free = _neighbourhood(before, after, roster, today, None)
-        sub, staff = _sub_problem(before, after, roster, free, state.costs, state.changes.weights)
-        hint = RosterSolution(shift=vacated.shift[staff], competence=vacated.competence[staff])
-        result = roster_solver.solve(sub, options, hint=hint, decompose=False)
-    stats = replace(result.stats, wall_time=time.perf_counter() - started)
-    if result.solution is None:
+            solution=roster,
+            stats=stats,
+            check=check_roster(after, roster),
+            changes=(),
+            freed_staff=0,
+            freed_cells=0,
+            **common,  # type: ignore[arg-type]
+        )
+    target = _repair_target(before, after, roster)
+    repaired, stats, staff, sub = _solve_neighbourhood(state, vacated, free, options)
+    widened = False
+    missing = repaired is None or bool((staff_counts(after, repaired) < target).any())
+    if missing:
+        wide = _neighbourhood(before, after, roster, today, None)
+        if (wide != free).any():
+            other, other_stats, other_staff, other_sub = _solve_neighbourhood(
+                state, vacated, wide, options
+            )
+            if other is not None and (
+                repaired is None
+                or _repair_cost(state, target, other) < _repair_cost(state, target, repaired)
+            ):
+                repaired, stats, staff, sub, free = other, other_stats, other_staff, other_sub, wide
+                widened = True
+            elif repaired is None:
+                stats, sub, free, widened = other_stats, other_sub, wide, True
+    stats = replace(stats, wall_time=time.perf_counter() - started)
+    if repaired is None:
         reasons: tuple[str, ...] = ()
-        if result.stats.status is SolveStatus.INFEASIBLE:
-            explained = explain_infeasible(sub, options)
-            reasons = tuple(explained.lines(state.published.start))
+        if stats.status is SolveStatus.INFEASIBLE:
+            reasons = tuple(explain_infeasible(sub, options).lines(state.published.start))
         return Repair(
-            after, state.published.start, today, roster, vacated, None, stats, None, (),
-            int(staff.size), int(free.sum()), under, widened,
-            reasons or (f"no repair found ({result.stats.status.value})",), state.notes,
-        )  # fmt: skip
-    shift, competence = roster.shift.copy(), roster.competence.copy()
-    shift[staff] = result.solution.shift
-    competence[staff] = result.solution.competence
-    repaired = RosterSolution(shift=shift, competence=competence)
+            solution=None,
+            stats=stats,
+            check=None,
+            changes=(),
+            freed_staff=int(staff.size),
+            freed_cells=int(free.sum()),
+            widened=widened,
+            reasons=reasons or (f"no repair found ({stats.status.value})",),
+            **common,  # type: ignore[arg-type]
+        )
     under["repaired"] = _under(after, repaired)
     return Repair(
-        after,
-        state.published.start,
-        today,
-        roster,
-        vacated,
-        repaired,
-        stats,
-        check_roster(after, repaired),
-        change_list(after, roster, repaired, state.published.start, names),
-        int(staff.size),
-        int(free.sum()),
-        under,
-        widened,
-        (),
-        state.notes,
+        solution=repaired,
+        stats=stats,
+        check=check_roster(after, repaired),
+        changes=change_list(after, roster, repaired, state.published.start, names),
+        freed_staff=int(staff.size),
+        freed_cells=int(free.sum()),
+        widened=widened,
+        **common,  # type: ignore[arg-type]
     )
 
 
