@@ -12,15 +12,18 @@ on a **neighbourhood** of the change, everything else fixed to the published val
 - the days: every day within ``window`` days (3 by default) of a day the change touches (a
   vacated shift, a cover cell whose need changed), from today on; days before today never
   change;
-- the staff: everyone who may cover a competence the change touches, over those days, and each
-  person whose own rules changed (the absent: their contract shrinks) over every day from today.
+- the staff: everyone who may cover a competence the change touches (the absent included), over
+  those days. An absent person's published shifts count as worked time, as sick leave does, and
+  runs broken by the absence are exempt from the minimum run lengths
+  (:func:`credit_lost_shifts`), so nothing else of their roster has to move.
 
 This is a restriction of the full problem, so every repair is a roster of the full problem (the
 independent checker verifies it on the full problem, fairness included), and it is what a
 scheduler does by hand: fill the gap with the people who could fill it, around the day of the
 gap. Filling a vacancy rarely needs a change more than a few days away (the sequence rules
-reach two or three days: minimum runs of two, rests, weekly rest in seven); when it does, the
-repair widens to every day from today for the same staff before it declares the gap open.
+reach two or three days: minimum runs of two, rests, weekly rest in seven); when the
+neighbourhood has no roster, or leaves people missing below the repair target, every day from
+today is freed for the same staff and the cheaper repair is kept.
 
 The repair's objective is the change cost plus ``uncovered`` per person missing below the
 **repair target** of each cell, ``min(new target, published staff + rise of the target)``: the
