@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import tiny_document
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.check.roster import check_roster
 from engine.errors import InputError
@@ -341,3 +343,37 @@ def test_bad_roster_files_are_input_errors(folder: Path, unit: Unit, tmp_path: P
         (path / "cover.csv").write_text(cover, encoding="utf-8")
         with pytest.raises(InputError, match=message):
             read_published(unit, path)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    person=st.integers(min_value=0, max_value=9),
+    first=st.integers(min_value=0, max_value=13),
+    length=st.integers(min_value=1, max_value=4),
+    report=st.integers(min_value=0, max_value=3),
+)
+def test_any_absence_is_repaired_within_the_rules(
+    folder: Path, unit: Unit, person: int, first: int, length: int, report: int
+) -> None:
+    """Whoever is away, whenever, and reported on any day up to the absence's first: the
+    repair meets every hard rule, the person works none of the absent days from today, and
+    no day before today changes."""
+    today = max(0, first - report)
+    last = min(13, first + length - 1)
+    staff = unit.staff[person].id
+    changes = ChangeSet(
+        today=START + timedelta(days=today),
+        absences=[
+            StaffAbsence(
+                staff=staff, start=START + timedelta(days=first), end=START + timedelta(days=last)
+            )
+        ],
+    )
+    state = situation(unit, read_published(unit, folder), changes)
+    repair = repair_roster(state, OPTIONS)
+    assert repair.solution is not None
+    assert repair.check is not None
+    assert repair.check.feasible, repair.check.violations
+    assert (repair.solution.shift[person, first : last + 1] == -1).all()
+    assert np.array_equal(repair.solution.shift[:, :today], state.roster.shift[:, :today])
+    assert repair.under_cover["repaired"] <= repair.under_cover["vacated"]
