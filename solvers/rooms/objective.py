@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 if TYPE_CHECKING:
-    from models.rooms import RoomProblem
+    from models.rooms import RoomProblem, RoomSolution
     from solvers.rooms.variables import RoomVars
 
 Terms = dict[str, list[tuple[int, cp_model.LinearExprT]]]
@@ -80,6 +80,37 @@ def _room_terms(model: cp_model.CpModel, problem: RoomProblem, v: RoomVars, term
             terms["overtime"].append((weights.overtime, over))
         if weights.room_span > 0:
             terms["room_span"].append((weights.room_span, last - opening))
+
+
+def evaluate(problem: RoomProblem, solution: RoomSolution) -> dict[str, int]:
+    """The weighted terms of :func:`build_objective` for a given schedule (the greedy start's
+    objective, before CP-SAT has seen it)."""
+    weights = problem.weights
+    placed = solution.room >= 0
+    terms: dict[str, int] = {}
+    if weights.unplaced > 0:
+        terms["unplaced"] = weights.unplaced * int(problem.priority[~placed].sum())
+    if weights.changed > 0 and problem.published_room is not None:
+        assert problem.published_start is not None
+        published = placed & (problem.published_room >= 0)
+        moved = (solution.start != problem.published_start) | (
+            solution.room != problem.published_room
+        )
+        terms["changed"] = weights.changed * int((published & moved).sum())
+    ends = solution.start + problem.duration
+    overtime = span = 0
+    for r in range(problem.n_rooms):
+        inside = solution.room == r
+        if not inside.any():
+            continue
+        last = max(int(ends[inside].max()), int(problem.room_open[r]))
+        overtime += max(0, last - int(problem.room_close[r]))
+        span += last - int(problem.room_open[r])
+    if weights.overtime > 0 and overtime:
+        terms["overtime"] = weights.overtime * overtime
+    if weights.room_span > 0:
+        terms["room_span"] = weights.room_span * span
+    return terms
 
 
 def build_objective(model: cp_model.CpModel, problem: RoomProblem, v: RoomVars) -> Terms:

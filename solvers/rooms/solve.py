@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,7 +15,7 @@ from models.solve import SolveStats, SolveStatus
 from solvers.common import Progress, ProgressCallback, SolveOptions
 from solvers.rooms.constraints import add_hard_rules
 from solvers.rooms.greedy import greedy
-from solvers.rooms.objective import Terms, build_objective
+from solvers.rooms.objective import Terms, build_objective, evaluate
 from solvers.rooms.variables import RoomVars, add_variables
 
 if TYPE_CHECKING:
@@ -204,15 +204,24 @@ def solve(
     RoomResult
         Status, objective, bound, gap, times, model size, the schedule if one was found and
         the value of each penalty term. Out of time is a status, not an exception. (Every
-        activity may stay unplaced, so a problem is never infeasible.)
+        activity may stay unplaced, so a problem is never infeasible.) Without a ``hint``
+        the greedy start is the first schedule (``first_solution_time`` is when it was
+        ready, and it is reported to ``progress``); it is returned when CP-SAT finds nothing
+        better in the time limit.
     """
     options = options or SolveOptions()
     started = time.perf_counter()
-    built = build(problem)
+    start: RoomSolution | None = None
+    start_terms: dict[str, int] = {}
+    start_time = None
     if hint is None:
-        hint = greedy(problem)
-    if hint is not None:
-        _add_hint(built, problem, hint)
+        hint = start = greedy(problem)
+        start_terms = evaluate(problem, start)
+        start_time = time.perf_counter() - started
+        if progress is not None:
+            progress(Progress(start_time, float(sum(start_terms.values())), 0.0, 1))
+    built = build(problem)
+    _add_hint(built, problem, hint)
     solver = cp_model.CpSolver()
     _apply_options(solver, options)
     reporter = _Reporter(progress)
@@ -230,6 +239,21 @@ def solve(
         variables=len(proto.variables),
         constraints=len(proto.constraints),
     )
+    if start is not None and (
+        not has_solution or solver.objective_value > sum(start_terms.values()) + 0.5
+    ):
+        # CP-SAT found nothing better than the greedy start in its time: keep the start
+        proven = has_solution or status is SolveStatus.NO_SOLUTION
+        stats = replace(
+            stats,
+            status=SolveStatus.FEASIBLE if proven else status,
+            objective=float(sum(start_terms.values())),
+            bound=max(0.0, stats.bound) if has_solution else 0.0,
+            first_solution_time=start_time,
+        )
+        return RoomResult(stats=stats, solution=start, penalties=start_terms)
+    if start_time is not None:
+        stats = replace(stats, first_solution_time=start_time)
     if not has_solution:
         return RoomResult(stats=stats, solution=None)
     return RoomResult(

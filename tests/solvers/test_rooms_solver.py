@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from engine.check.rooms import check_rooms
 from models.rooms import RoomProblem, RoomResult, RoomWeights, room_problem
 from models.solve import SolveStatus
-from solvers.common import SolveOptions
+from solvers.common import Progress, SolveOptions
 from solvers.rooms import solve
 from solvers.rooms.greedy import greedy
 
@@ -313,3 +313,16 @@ def test_every_schedule_passes_the_checker(problem: RoomProblem) -> None:
     assert start_check.feasible, start_check.violations
     if result.stats.status is SolveStatus.OPTIMAL:
         assert start_check.objective >= result.stats.objective
+
+
+def test_the_greedy_start_is_kept_when_cp_sat_has_no_time() -> None:
+    problem = room_problem([120, 90, 60], 1, room_turnover=[10])
+    seen: list[Progress] = []
+    result = solve(problem, SolveOptions(time_limit=1e-6, num_workers=1), seen.append)
+    assert result.solution is not None
+    assert result.stats.status is SolveStatus.FEASIBLE
+    assert result.stats.first_solution_time is not None
+    check = check_rooms(problem, result.solution)
+    assert check.feasible
+    assert check.objective == result.stats.objective == sum(result.penalties.values())
+    assert seen  # the start was reported as progress
