@@ -793,26 +793,29 @@ def explain_unplaced(day: RoomDay, unit: Unit, solution: RoomSolution) -> dict[i
         if short:
             reasons[a] = "; ".join(short)
             continue
-        gaps = [
-            (r, lo, hi)
-            for r in equipped
-            for lo, hi in _free_gaps(day, solution, r)
-            if hi - max(lo, int(p.room_open[r])) >= duration + int(p.setup[a])
-        ]
-        if not gaps:
+        setup = int(p.setup[a])
+        windows = []  # (room, earliest start, latest start) in each free period
+        for r in equipped:
+            day_end = int(p.room_close[r] + p.room_overtime[r])
+            for lo, hi in _free_gaps(day, solution, r):
+                # a following activity needs the turnover after this one
+                tail = 0 if hi >= day_end else int(p.room_turnover[r])
+                if hi - tail - duration >= lo + setup:
+                    windows.append((r, lo + setup, hi - tail - duration))
+        if not windows:
             longest_gap = max(
                 (hi - lo for r in equipped for lo, hi in _free_gaps(day, solution, r)), default=0
             )
             reasons[a] = (
                 f"not enough room time left: the longest free period in "
                 f"{', '.join(p.room_ids[r] for r in equipped)} is {longest_gap} min, it needs "
-                f"{duration + int(p.setup[a])} min"
+                f"{duration + setup} min"
             )
             continue
         missing: dict[int, int] = defaultdict(int)
         free_at = None
-        for r, lo, hi in gaps:
-            for start in range(lo + int(p.setup[a]), hi - duration + 1, 5):
+        for r, first, last in windows:
+            for start in sorted({*range(first, last + 1, 5), last}):
                 short_of = [
                     c
                     for c in np.nonzero(p.need[a] > 0)[0].tolist()
@@ -827,7 +830,9 @@ def explain_unplaced(day: RoomDay, unit: Unit, solution: RoomSolution) -> dict[i
                 break
         if free_at is None:
             worst = max(missing, key=lambda c: missing[c])
-            where = ", ".join(f"{p.room_ids[r]} {clock(lo)}-{clock(hi)}" for r, lo, hi in gaps[:3])
+            where = ", ".join(
+                f"{p.room_ids[r]} {clock(lo)}-{clock(hi + duration)}" for r, lo, hi in windows[:3]
+            )
             reasons[a] = f"no free {p.competence_ids[worst]} at the times a room is free ({where})"
             continue
         r, start = free_at

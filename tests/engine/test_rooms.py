@@ -287,3 +287,17 @@ def test_a_day_of_the_example_clinic_meets_every_rule() -> None:
         if activity.startswith("op_hoftprotes") and rooms[a] >= 0:
             assert day.problem.room_ids[rooms[a]] in ("op1", "op2")
     assert room_summary(day, result)["placed"] == len(placed)
+
+
+def test_no_free_person_when_a_room_is_free() -> None:
+    # the only surgeon works 08:00-10:00: one operation, then the room is free but no surgeon
+    shifts = [
+        {"id": "D", "start": "07:00", "end": "16:00", "paid_minutes": 480},
+        {"id": "S", "start": "08:00", "end": "10:00", "paid_minutes": 120},
+    ]
+    unit = _unit(rooms=[_theatre("or1")], shift_types=shifts)
+    roster = {"anna": "D", "bert": "D", "dan": "S"}
+    day, result = _solve(unit, {"op": 2}, roster)
+    assert explain_unplaced(day, unit, result.solution) == {
+        1: "no free surgeon at the times a room is free (or1 10:00-16:00)"
+    }
