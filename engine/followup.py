@@ -60,6 +60,7 @@ from models.followup import FollowUpOptions
 if TYPE_CHECKING:
     import os
 
+    from engine.plan import PinnedVolume
     from models.plan import Array, BoolArray, IntArray, PlanOptions
     from models.unit import Unit
     from solvers.common import SolveOptions
@@ -803,13 +804,15 @@ def rebalance(
     week: str,
     options: PlanOptions | None = None,
     solve_options: SolveOptions | None = None,
+    pins: tuple[PinnedVolume, ...] = (),
 ) -> Rebalance | None:
     """Plan the rest of the horizon again from ``week`` with ``deviation[g]`` patients of
     each product group treated beyond the weekly plan before it (negative: patients still
     waiting).
 
     The weeks of the weekly plan before ``week`` are taken as planned but for the
-    deviation; the new plan covers the weekly plan's weeks from ``week`` on.
+    deviation; the new plan covers the weekly plan's weeks from ``week`` on and keeps the
+    ``pins`` of those weeks.
 
     Returns
     -------
@@ -837,9 +840,14 @@ def rebalance(
         )
         expected = RollingStart(week, waiting_after(unit, week, before), previous)
     new = plan_unit(
-        unit, weeks=n_rest, options=options, solve_options=solve_options, checked=True,
+        unit,
+        weeks=n_rest,
+        pins=tuple(pin for pin in pins if pin.week in weekly.weeks[k:]),
+        options=options,
+        solve_options=solve_options,
+        checked=True,
         start=start,
-    )  # fmt: skip
+    )
     old = weekly.production[k:]
     problem = new.compiled.problem
     old_backlog = expected.waiting.sum(axis=1)[None, :] + np.cumsum(problem.need - old, axis=0)
@@ -1014,6 +1022,7 @@ def follow_up(
     options: FollowUpOptions | None = None,
     plan_options: PlanOptions | None = None,
     solve_options: SolveOptions | None = None,
+    pins: tuple[PinnedVolume, ...] = (),
 ) -> FollowUp:
     """Compare actual production with the plan and re-balance the rest of the horizon.
 
@@ -1030,8 +1039,8 @@ def follow_up(
         The weekly plan, from the calendar's first week.
     options
         Threshold of the flags, bottlenecks shown.
-    plan_options, solve_options
-        For the re-balanced tactical plan.
+    plan_options, solve_options, pins
+        For the re-balanced tactical plan (pins of the weeks left are kept).
     """
     options = options or FollowUpOptions()
     comparison = compare(unit, actual, daily, weekly, options)
@@ -1051,6 +1060,7 @@ def follow_up(
             comparison.period.next_week,
             plan_options,
             solve_options,
+            pins,
         ),
         resources=resources,
         bottlenecks=tuple(resources.keys.index(k) for k in keys),

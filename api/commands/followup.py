@@ -25,12 +25,14 @@ from engine.followup import (
     read_weekly_plan,
 )
 from engine.io import load_unit, write_files
-from engine.plan import plan_unit
+from engine.plan import plan_unit, read_pins, read_plan_options
 from models.followup import FollowUpOptions
 from solvers.common import SolveOptions
 
 if TYPE_CHECKING:
     import argparse
+
+PINNED_FILE = "pinned.csv"
 
 
 SUMMED_UNITS = {
@@ -139,6 +141,11 @@ def run_followup(args: argparse.Namespace) -> int:
     if args.threshold is not None and not args.threshold >= 0:
         raise InputError.single("--threshold", "", args.threshold, "a share >= 0 (0.05 for 5 %)")
     unit = load_unit(args.unit)
+    pinned = args.pinned
+    if pinned is None and Path(args.unit).is_dir() and (Path(args.unit) / PINNED_FILE).exists():
+        pinned = Path(args.unit) / PINNED_FILE
+    pins = read_pins(pinned) if pinned is not None else ()
+    plan_options = read_plan_options(args.options) if args.options is not None else None
     solve_options = SolveOptions(
         time_limit=args.time_limit, num_workers=args.workers, seed=args.seed
     )
@@ -154,7 +161,7 @@ def run_followup(args: argparse.Namespace) -> int:
         what = "the plan"
     actual = read_actuals(args.actual, unit, first, last, what)
     weekly = weekly_file or WeeklyPlan.of(
-        plan_unit(unit, solve_options=solve_options, checked=True)
+        plan_unit(unit, pins=pins, options=plan_options, solve_options=solve_options, checked=True)
     )
     if daily is None:
         daily_options = SolveOptions(
@@ -170,7 +177,9 @@ def run_followup(args: argparse.Namespace) -> int:
         daily,
         weekly,
         options=FollowUpOptions(threshold=args.threshold),
+        plan_options=plan_options,
         solve_options=solve_options,
+        pins=pins,
     )
     out = Path(args.out)
     files = followup.files()
@@ -224,6 +233,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=0.05,
         help="flag cumulative deviations beyond this share of the plan (default 0.05)",
     )
+    p.add_argument(
+        "--pinned",
+        help=f"CSV week,activity,volume of agreed volumes (default UNIT/{PINNED_FILE}), kept "
+        "in the plan and the re-balance",
+    )
+    p.add_argument("--options", help="YAML file of plan option overrides (weights, limits)")
     p.add_argument("--time-limit", type=float, default=None, help="seconds per solve")
     p.add_argument("--workers", type=int, default=None, help="solver threads (default: cores)")
     p.add_argument("--seed", type=int, default=0)

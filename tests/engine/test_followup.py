@@ -27,7 +27,7 @@ from engine.followup import (
     simulate_actuals,
 )
 from engine.need import mix_matrix
-from engine.plan import plan_unit
+from engine.plan import PinnedVolume, plan_unit
 from models.followup import FollowUpOptions
 from models.plan import PlanOptions
 from models.unit import Unit
@@ -394,3 +394,19 @@ def test_simulated_actuals_follow_the_plan_with_the_disruptions() -> None:
     ops = stormy[stormy["activity"] == "op"]
     assert min(ops["date"]) == MONDAY + timedelta(days=7)
     assert stormy["count"].dtype == np.int64
+
+
+def test_the_rebalance_keeps_the_pins_of_the_weeks_left() -> None:
+    unit = six_weeks()
+    options = NO_EXTRA.replace(levelling_weight=0.0)
+    weekly = WeeklyPlan.of(plan_unit(unit, options=options, solve_options=ONE_THREAD))
+    actual = pd.DataFrame([(MONDAY, "op", 8.0)], columns=["date", "activity", "count"])
+    daily = actual.rename(columns={"count": "volume"})
+    pins = (PinnedVolume("2027-W10", "hip", 1.0), PinnedVolume("2027-W13", "hip", 0.0))
+    result = follow_up(
+        unit, actual, daily, weekly, plan_options=options, solve_options=ONE_THREAD, pins=pins
+    )
+    rebalance = result.rebalance
+    assert rebalance is not None
+    # W10's pin is past; W13's holds, and its 3 patients are treated in W14
+    np.testing.assert_allclose(rebalance.plan.production[:, 0], [3, 3, 0, 6, 3], atol=1e-6)
