@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import tiny_unit
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.errors import InputError
 from engine.followup import (
@@ -410,3 +412,28 @@ def test_the_rebalance_keeps_the_pins_of_the_weeks_left() -> None:
     assert rebalance is not None
     # W10's pin is past; W13's holds, and its 3 patients are treated in W14
     np.testing.assert_allclose(rebalance.plan.production[:, 0], [3, 3, 0, 6, 3], atol=1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    op=st.lists(st.integers(0, 3), min_size=7, max_size=14),
+    visit=st.lists(st.integers(0, 6), min_size=7, max_size=14),
+)
+def test_days_add_up_to_weeks_and_cumulative_sums_close(op: list[int], visit: list[int]) -> None:
+    unit = two_groups()
+    op[-1] = max(op[-1], 1)  # the last day has a count: the period runs to it
+    actual = actuals(op, visit[: len(op)], [0])
+    comparison = compare(unit, actual, daily_plan(), weekly_plan())
+    days, weeks = comparison.days, comparison.weeks
+    for activity in ("op", "visit"):
+        by_day = days[(days["level"] == "activity") & (days["id"] == activity)]
+        by_week = weeks[(weeks["level"] == "activity") & (weeks["id"] == activity)]
+        assert by_day["actual"].sum() == pytest.approx(by_week["actual"].sum())
+        last = by_day.iloc[-1]
+        assert last["cumulative_deviation"] == pytest.approx(by_day["deviation"].sum())
+        assert last["cumulative_actual"] == pytest.approx(sum(actual.loc[
+            actual["activity"] == activity, "count"]))  # fmt: skip
+    # hip patients are counted by their operations, one each
+    hip = weeks[(weeks["level"] == "product_group") & (weeks["id"] == "hip")]
+    assert hip["actual"].sum() == pytest.approx(sum(op))
+    assert comparison.group_deviation[0] == pytest.approx(sum(op) - hip["planned"].sum())
