@@ -6,10 +6,16 @@ earliest start at which the room is free (setup and turnover included, blocked p
 clear) and enough staff of each needed competence are on shift and have the load left. The
 schedule it returns meets every hard rule; CP-SAT then improves it (and may place what the
 greedy order could not).
+
+The order matters on a full day: one long activity placed early can leave no room for three
+short ones. :func:`iterated_greedy` therefore tries several orders within a time budget and
+keeps the best, putting the activities the best order left unplaced first in the next try.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +24,10 @@ from models.rooms import FULL_LOAD, RoomSolution
 from solvers.rooms.variables import candidate_rooms
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy.typing as npt
+
     from models.rooms import RoomProblem
 
 Busy = list[tuple[int, int]]
@@ -124,7 +134,48 @@ class _State:
             self.staff_minutes[s] += end - start
 
 
-def greedy(problem: RoomProblem) -> RoomSolution:
+def scarcity(problem: RoomProblem) -> npt.NDArray[np.float64]:
+    """(A,) how scarce the resources an activity needs are: the highest ratio of demand to
+    supply among its competences (load-minutes asked of all activities over the staff's
+    shift minutes) and its candidate rooms (minutes asked over open minutes)."""
+    p = problem
+    demand_c = (p.need * p.load * p.duration[:, None]).sum(axis=0).astype(float)
+    supply_c = (p.staff_can * ((p.staff_end - p.staff_start) * FULL_LOAD)[:, None]).sum(axis=0)
+    ratio_c = demand_c / np.maximum(supply_c, 1.0)
+    day = np.maximum(p.room_close + p.room_overtime - p.room_open, 0).astype(float)
+    busy = (p.duration + p.setup)[:, None] * p.room_ok
+    share = busy / np.maximum(p.room_ok.sum(axis=1), 1)[:, None]
+    ratio_r = share.sum(axis=0) / np.maximum(day, 1.0)
+    result = np.zeros(p.n_activities)
+    for a in range(p.n_activities):
+        needed = ratio_c[p.need[a] > 0]
+        rooms = ratio_r[p.room_ok[a]]
+        result[a] = max([*needed.tolist(), *rooms.tolist(), 0.0])
+    return result
+
+
+def orders(problem: RoomProblem, seed: int = 0, shuffles: int = 2) -> list[list[int]]:
+    """Orders to try, published activities always first, then by priority: the largest
+    first (duration times team), the scarcest resources first, the longest first, and
+    ``shuffles`` random orders within each priority (from ``seed``)."""
+    p = problem
+    size = p.duration * np.maximum(p.need.sum(axis=1), 1)
+    scarce = scarcity(p)
+    head = [(not p.published(a), -int(p.priority[a])) for a in range(p.n_activities)]
+    keys = [
+        lambda a: (*head[a], -int(size[a]), a),
+        lambda a: (*head[a], -round(float(scarce[a]), 3), -int(size[a]), a),
+        lambda a: (*head[a], -int(p.duration[a]), a),
+    ]
+    result = [sorted(range(p.n_activities), key=key) for key in keys]
+    rng = np.random.default_rng(seed)
+    for _ in range(shuffles):
+        noise = rng.random(p.n_activities)
+        result.append(sorted(range(p.n_activities), key=lambda a: (*head[a], noise[a])))
+    return result
+
+
+def greedy(problem: RoomProblem, order: list[int] | None = None) -> RoomSolution:
     """A schedule that meets every hard rule, built one activity at a time (see the module
     docstring); activities it cannot fit stay unplaced.
 
@@ -132,6 +183,8 @@ def greedy(problem: RoomProblem) -> RoomSolution:
     ----------
     problem
         The room problem of one day.
+    order
+        The activities in the order to place them; by default the first of :func:`orders`.
 
     Returns
     -------
@@ -140,11 +193,12 @@ def greedy(problem: RoomProblem) -> RoomSolution:
     """
     p = problem
     state = _State(p)
-    size = p.duration * np.maximum(p.need.sum(axis=1), 1)
-    order = sorted(
-        range(p.n_activities),
-        key=lambda a: (not p.published(a), -int(p.priority[a]), -int(size[a]), a),
-    )
+    if order is None:
+        size = p.duration * np.maximum(p.need.sum(axis=1), 1)
+        order = sorted(
+            range(p.n_activities),
+            key=lambda a: (not p.published(a), -int(p.priority[a]), -int(size[a]), a),
+        )
     room = np.full(p.n_activities, -1, dtype=np.int64)
     start = np.full(p.n_activities, -1, dtype=np.int64)
     team_rows: list[tuple[int, int, int]] = []
@@ -181,3 +235,79 @@ def greedy(problem: RoomProblem) -> RoomSolution:
         team_competence=np.array([c for _, c, _ in team_rows], dtype=np.int64),
         team_staff=np.array([s for _, _, s in team_rows], dtype=np.int64),
     )
+
+
+PATIENCE = 25
+"""Rounds without a better schedule after which :func:`iterated_greedy` stops early."""
+
+
+def iterated_greedy(
+    problem: RoomProblem,
+    seconds: float,
+    seed: int = 0,
+    score: Callable[[RoomSolution], float] | None = None,
+    improved: Callable[[RoomSolution, float], None] | None = None,
+) -> RoomSolution:
+    """The best of many greedy schedules within ``seconds``: first the orders of
+    :func:`orders`, then, while time is left, the best order so far with the activities it
+    left unplaced moved to the front (in random order) and, every other round, a fresh random
+    order within each priority. Stops early once a round places everything, or after
+    ``PATIENCE`` rounds without a better schedule.
+
+    Parameters
+    ----------
+    problem
+        The room problem of one day.
+    seconds
+        Time budget (at least the deterministic orders are run).
+    seed
+        Seed of the random orders.
+    score
+        The value to minimise (the objective); by default the weighted priority of the
+        unplaced activities.
+    improved
+        Called with each schedule better than the ones before and its score.
+
+    Returns
+    -------
+    RoomSolution
+        The best schedule found; it meets every hard rule.
+    """
+    p = problem
+    started = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    measure = score or (lambda s: float(p.priority[s.room < 0].sum()))
+    best: RoomSolution | None = None
+    best_order: list[int] = []
+    best_value = math.inf
+    head = {a: (not p.published(a), -int(p.priority[a])) for a in range(p.n_activities)}
+
+    def attempt(order: list[int]) -> None:
+        nonlocal best, best_order, best_value
+        schedule = greedy(p, order)
+        value = measure(schedule)
+        if value < best_value:
+            best, best_order, best_value = schedule, order, value
+            if improved is not None:
+                improved(schedule, value)
+
+    for order in orders(p, seed, shuffles=0):
+        attempt(order)
+    round_ = stale = 0
+    while time.perf_counter() - started < seconds and best is not None and stale < PATIENCE:
+        unplaced = [a for a in best_order if best.room[a] < 0]
+        if not unplaced:
+            break
+        if round_ % 2 == 0:
+            front = [unplaced[i] for i in rng.permutation(len(unplaced))]
+            rest = [a for a in best_order if best.room[a] >= 0]
+            order = sorted(front + rest, key=lambda a: head[a])  # stable: keeps the rest's order
+        else:
+            noise = rng.random(p.n_activities)
+            order = sorted(range(p.n_activities), key=lambda a: (*head[a], noise[a]))
+        before = best_value
+        attempt(order)
+        stale = 0 if best_value < before else stale + 1
+        round_ += 1
+    assert best is not None
+    return best

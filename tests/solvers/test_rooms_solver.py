@@ -16,7 +16,7 @@ from models.rooms import RoomProblem, RoomResult, RoomWeights, room_problem
 from models.solve import SolveStatus
 from solvers.common import Progress, SolveOptions
 from solvers.rooms import solve
-from solvers.rooms.greedy import greedy
+from solvers.rooms.greedy import greedy, iterated_greedy
 
 pytestmark = pytest.mark.solver
 
@@ -318,7 +318,9 @@ def test_every_schedule_passes_the_checker(problem: RoomProblem) -> None:
 def test_the_greedy_start_is_kept_when_cp_sat_has_no_time() -> None:
     problem = room_problem([120, 90, 60], 1, room_turnover=[10])
     seen: list[Progress] = []
-    result = solve(problem, SolveOptions(time_limit=1e-6, num_workers=1), seen.append)
+    # CP-SAT stops after its presolve, with no schedule of its own
+    options = SolveOptions(time_limit=1, num_workers=1, native={"stop_after_presolve": True})
+    result = solve(problem, options, seen.append)
     assert result.solution is not None
     assert result.stats.status is SolveStatus.FEASIBLE
     assert result.stats.first_solution_time is not None
@@ -326,3 +328,12 @@ def test_the_greedy_start_is_kept_when_cp_sat_has_no_time() -> None:
     assert check.feasible
     assert check.objective == result.stats.objective == sum(result.penalties.values())
     assert seen  # the start was reported as progress
+
+
+def test_iterated_greedy_finds_a_better_order() -> None:
+    # the largest first places only the 300-minute activity in 480 minutes; the two 240s fit
+    problem = room_problem([300, 240, 240], 1)
+    assert int((greedy(problem).room >= 0).sum()) == 1
+    best = iterated_greedy(problem, seconds=5.0, seed=0)
+    assert best.room.tolist() == [-1, 0, 0]
+    assert check_rooms(problem, best).feasible
