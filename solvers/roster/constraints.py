@@ -5,6 +5,11 @@ and the variables and adds its constraints; each docstring states the rule as th
 write it. Consecutive-day rules are sliding-window sums and forbidden-pattern clauses (no
 variable per pattern); successions are pairs (day ``d`` shift ``a``, day ``d + 1`` shift ``b``)
 aggregated per ``a``, which is at least as tight as one constraint per pair.
+
+An automaton (``add_automaton``) of the three run rules was tried in their place and beside
+them: on the Curtois & Qu instances its expansion slowed every solve, and neighbourhood solves
+of two seconds often found no roster at all, so the windows and clauses stay. The day counts
+(:func:`add_day_counts`) are a redundant rounding of the minutes that helped.
 """
 
 from __future__ import annotations
@@ -82,6 +87,40 @@ def add_worked_minutes(model: cp_model.CpModel, problem: RosterProblem, v: Roste
             most = sum(max((problem.shift_minutes[t] for t in v.x[s][d]), default=0) for d in days)
             if low > 0 or high < most:
                 model.add_linear_constraint(_minutes(problem, v, s, days), low, high)
+
+
+def add_day_counts(model: cp_model.CpModel, problem: RosterProblem, v: RosterVars) -> None:
+    """Redundant bounds on the number of days worked, implied by the minutes:
+    ``ceil(min_minutes[s] / longest) <= sum_d work[s, d] <= floor(max_minutes[s] / shortest)``
+    with ``longest`` and ``shortest`` the most and fewest minutes of a shift the person may
+    work, and the same per week from the weekly bounds.
+
+    The minutes rows weigh shifts by their length; these rows count days, a rounding the LP
+    relaxation does not make by itself (it may work 0.9 of a long shift to reach a minimum).
+    Only rows that bind are added.
+    """
+    minutes = problem.shift_minutes
+    for s in range(problem.n_staff):
+        kinds = sorted({t for day in v.x[s] for t in day})
+        if not kinds:
+            continue
+        longest = max(int(minutes[t]) for t in kinds)
+        shortest = min(int(minutes[t]) for t in kinds)
+        spans = [(range(problem.n_days), problem.min_minutes[s], problem.max_minutes[s])]
+        spans += [
+            (
+                range(7 * w, min(7 * w + 7, problem.n_days)),
+                problem.min_week_minutes[s, w],
+                problem.max_week_minutes[s, w],
+            )
+            for w in range(problem.n_weeks)
+        ]
+        for days, low_minutes, high_minutes in spans:
+            literals = [v.work[s][d] for d in days if v.x[s][d]]
+            low = -(-int(low_minutes) // longest) if longest > 0 else 0
+            high = int(high_minutes) // shortest if shortest > 0 else len(literals)
+            if low > 0 or high < len(literals):
+                model.add_linear_constraint(sum(literals), low, min(high, len(literals)))
 
 
 def add_max_consecutive(model: cp_model.CpModel, problem: RosterProblem, v: RosterVars) -> None:
@@ -271,6 +310,7 @@ def add_hard_rules(
     add_cover_minimum(model, problem, v, cells)
     add_max_shifts(model, problem, v)
     add_worked_minutes(model, problem, v)
+    add_day_counts(model, problem, v)
     add_max_consecutive(model, problem, v)
     add_min_consecutive(model, problem, v)
     add_min_consecutive_off(model, problem, v)

@@ -75,7 +75,8 @@ def parts(problem: RosterProblem) -> list[Part]:
 
 
 def restrict(problem: RosterProblem, part: Part) -> RosterProblem:
-    """The sub-problem of ``part``: its staff, its competences' cover, its staff's requests."""
+    """The sub-problem of ``part``: its staff, its competences' cover, its staff's requests
+    and their rows of any published roster and change cost."""
     s, c = part.staff, part.competences
     keep = np.isin(problem.request_staff, s)
     renumber = np.full(problem.n_staff, -1, dtype=np.int64)
@@ -109,6 +110,8 @@ def restrict(problem: RosterProblem, part: Part) -> RosterProblem:
         request_shift=problem.request_shift[keep],
         request_on=problem.request_on[keep],
         request_weight=problem.request_weight[keep],
+        published=None if problem.published is None else restrict_solution(problem.published, part),
+        change_cost=None if problem.change_cost is None else problem.change_cost[s],
     )
 
 

@@ -15,7 +15,9 @@ from models.solve import SolveStats, SolveStatus
 from solvers.common import Progress, ProgressCallback, SolveOptions
 from solvers.roster.constraints import add_hard_rules, cover_cells
 from solvers.roster.decompose import Part, parts, restrict, restrict_solution
+from solvers.roster.lns import evaluate, improve
 from solvers.roster.objective import Terms, build_objective
+from solvers.roster.symmetry import add_symmetry_breaking, canonical
 from solvers.roster.variables import RosterVars, add_variables
 
 if TYPE_CHECKING:
@@ -41,13 +43,18 @@ class RosterModel:
     terms: Terms
 
 
-def build(problem: RosterProblem) -> RosterModel:
-    """Build the CP-SAT model of ``problem``: variables, hard rules, objective.
+def build(problem: RosterProblem, *, symmetry: bool = True) -> RosterModel:
+    """Build the CP-SAT model of ``problem``: variables, hard rules, objective, and (with
+    ``symmetry``) the lexicographic order of identical staff (a hint is put in that order by
+    :func:`solvers.roster.symmetry.canonical` before it is given).
 
     Parameters
     ----------
     problem
         The roster problem.
+    symmetry
+        Order the rows of identical staff (:mod:`solvers.roster.symmetry`). Leave it off when
+        a given roster must stay reachable row for row (a roster fixed to be evaluated).
 
     Returns
     -------
@@ -59,6 +66,8 @@ def build(problem: RosterProblem) -> RosterModel:
     cells = cover_cells(problem, v)
     weekends = add_hard_rules(model, problem, v, cells)
     terms = build_objective(model, problem, v, cells, weekends)
+    if symmetry:
+        add_symmetry_breaking(model, problem, v)
     return RosterModel(model, v, terms)
 
 
@@ -102,6 +111,11 @@ DEFAULT_PORTFOLIO = 8
 to include the ones that raise the bound; on fewer cores they share them in turns. On the
 example clinic's 6-week roster (2 cores, 45 s) eight workers ended at a gap of 14 % where two
 ended at 72 %."""
+
+
+LNS_SHARE = 0.5
+"""Share of the time limit that the large neighbourhood search gets after CP-SAT (see
+:func:`solve`)."""
 
 
 def _apply_options(solver: cp_model.CpSolver, options: SolveOptions) -> None:
@@ -166,14 +180,23 @@ def _solve_whole(
     options: SolveOptions,
     progress: ProgressCallback | None,
     hint: RosterSolution | None,
+    lns: float = 0.0,
 ) -> RosterResult:
-    """One CP-SAT solve of the whole ``problem``."""
+    """One CP-SAT solve of the whole ``problem``; with ``lns > 0`` and a time limit, CP-SAT
+    gets ``1 - lns`` of the time and the large neighbourhood search
+    (:func:`solvers.roster.lns.improve`) the rest, from CP-SAT's roster, unless CP-SAT proved
+    it optimal."""
     started = time.perf_counter()
     built = build(problem)
     if hint is not None:
-        _add_hint(built, problem, hint)
+        _add_hint(built, problem, canonical(problem, hint))
     solver = cp_model.CpSolver()
-    _apply_options(solver, options)
+    searching = lns > 0 and options.time_limit is not None
+    if searching:
+        assert options.time_limit is not None
+        _apply_options(solver, replace(options, time_limit=options.time_limit * (1 - lns)))
+    else:
+        _apply_options(solver, options)
     reporter = _Reporter(progress)
     code = solver.solve(built.model, reporter)
     status = _STATUS.get(code, SolveStatus.NO_SOLUTION)
@@ -191,11 +214,54 @@ def _solve_whole(
     )
     if not has_solution:
         return RosterResult(stats=stats, solution=None)
-    return RosterResult(
-        stats=stats,
-        solution=_decode(solver, problem, built.vars),
-        penalties=_term_values(solver, built.terms),
+    solution = _decode(solver, problem, built.vars)
+    penalties = _term_values(solver, built.terms)
+    left = 0.0 if options.time_limit is None else options.time_limit - stats.wall_time
+    if searching and status is SolveStatus.FEASIBLE and left > 0.5:
+        solution, stats, penalties = _search(
+            problem, solution, stats, penalties, replace(options, time_limit=left), progress
+        )
+    return RosterResult(stats=stats, solution=solution, penalties=penalties)
+
+
+def _search(
+    problem: RosterProblem,
+    solution: RosterSolution,
+    stats: SolveStats,
+    penalties: dict[str, int],
+    options: SolveOptions,
+    progress: ProgressCallback | None,
+) -> tuple[RosterSolution, SolveStats, dict[str, int]]:
+    """Improve CP-SAT's roster by large neighbourhood search for ``options.time_limit``."""
+    started = time.perf_counter()
+    assert options.time_limit is not None
+    evaluated = evaluate(problem, solution)
+    if evaluated is None:  # the model's own roster always meets its rules; keep it as it is
+        return solution, stats, penalties
+    offset, count = stats.wall_time, 0
+
+    def report(p: Progress) -> None:
+        if progress is not None:
+            progress(Progress(offset + p.elapsed, p.objective, stats.bound, count + p.solutions))
+
+    left = options.time_limit - (time.perf_counter() - started)
+    found = improve(
+        problem, solution, left, options, report, objective=evaluated[0], bound=stats.bound
     )
+    if found.objective < evaluated[0]:
+        better = evaluate(problem, found.solution)
+        if better is not None:
+            solution, penalties = found.solution, better[1]
+    else:
+        penalties = evaluated[1]
+    objective = float(sum(penalties.values()))
+    stats = replace(
+        stats,
+        status=SolveStatus.OPTIMAL if objective <= stats.bound else SolveStatus.FEASIBLE,
+        objective=objective,
+        wall_time=stats.wall_time + time.perf_counter() - started,
+    )
+    return solution, stats, penalties
 
 
 def _solve_parts(
@@ -204,13 +270,15 @@ def _solve_parts(
     options: SolveOptions,
     progress: ProgressCallback | None,
     hint: RosterSolution | None,
+    lns: float = 0.0,
 ) -> RosterResult:
     """Solve independent parts and join them, in two rounds.
 
     First every part gets a first roster (CP-SAT stops at its first solution), smallest part
     first, so a complete roster exists early; then each part not yet proven optimal is
     improved from its first roster (as a hint) for a share of the time left in proportion to
-    its size, smallest first, so time a small part does not need flows on to the big ones.
+    its size, smallest first, so time a small part does not need flows on to the big ones
+    (CP-SAT, then the neighbourhood search for the ``lns`` share of that time).
     """
     started = time.perf_counter()
     sizes = [max(1, int(problem.available[p.staff].sum())) for p in pieces]
@@ -269,7 +337,7 @@ def _solve_parts(
                 )
 
         improved = _solve_whole(
-            subs[i], replace(options, time_limit=limit), report, results[i].solution
+            subs[i], replace(options, time_limit=limit), report, results[i].solution, lns
         )
         if improved.solution is not None and improved.stats.objective <= best[i]:
             results[i] = improved
@@ -314,8 +382,9 @@ def solve(
     hint: RosterSolution | None = None,
     *,
     decompose: bool = True,
+    lns: float | None = None,
 ) -> RosterResult:
-    """Solve a roster problem with CP-SAT.
+    """Solve a roster problem with CP-SAT and large neighbourhood search.
 
     Independent parts (:mod:`solvers.roster.decompose`) are solved one after the other and
     joined, which is exact: the objective is their sum.
@@ -336,6 +405,11 @@ def solve(
         A roster to start from (every variable is hinted).
     decompose
         Solve independent parts apart (default) or the whole model at once.
+    lns
+        Share of the time limit (of each part) left to the large neighbourhood search
+        (:mod:`solvers.roster.lns`) after CP-SAT's own search, when CP-SAT has not proved its
+        roster optimal; None for :data:`LNS_SHARE`, 0 for CP-SAT alone. Without a time limit
+        there is no search.
 
     Returns
     -------
@@ -345,7 +419,10 @@ def solve(
         ``first_solution_time`` is when the first complete roster existed.
     """
     options = options or SolveOptions()
+    share = LNS_SHARE if lns is None else lns
+    if not 0 <= share < 1:
+        raise ValueError(f"lns must be a share of the time in [0, 1), got {lns}")
     pieces = parts(problem) if decompose else []
     if len(pieces) <= 1:
-        return _solve_whole(problem, options, progress, hint)
-    return _solve_parts(problem, pieces, options, progress, hint)
+        return _solve_whole(problem, options, progress, hint, share)
+    return _solve_parts(problem, pieces, options, progress, hint, share)

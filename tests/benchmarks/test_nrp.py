@@ -17,13 +17,14 @@ from benchmarks.nrp.__main__ import COLUMNS, main, parse_instances
 from benchmarks.nrp.evaluate import evaluate, read_roster, roster_to_csv
 from benchmarks.nrp.instance import Instance, parse_instance, read_instance
 from benchmarks.nrp.reader import to_roster_problem
-from benchmarks.nrp.search import objective, search, subproblem
+from benchmarks.nrp.search import objective, search
 from engine.check.roster import check_roster
 from engine.errors import InputError
 from models.roster import RosterSolution
 from models.solve import SolveStatus
 from solvers.common import SolveOptions
 from solvers.roster import solve
+from solvers.roster.lns import subproblem
 
 DATA = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "curtois-qu"
 REFERENCES = DATA / "reference_rosters"
@@ -255,7 +256,8 @@ def test_subproblem_is_exact() -> None:
     index = {s: t for t, s in enumerate(problem.shift_ids)}
     shift = np.array([[index.get(c, -1) for c in r] for r in reference], dtype=np.int64)
     free = np.array([1, 4, 9])
-    sub = subproblem(problem, shift, free, range(problem.n_days))
+    current = RosterSolution(shift=shift, competence=np.where(shift >= 0, 0, -1))
+    sub = subproblem(problem, current, free, range(problem.n_days))
     rng = np.random.default_rng(3)
     other = shift.copy()
     other[free] = rng.integers(-1, problem.n_shifts, size=(3, problem.n_days))

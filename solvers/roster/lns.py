@@ -1,0 +1,291 @@
+"""Large neighbourhood search around the roster model: free a part of a roster, keep the rest,
+re-solve the part with CP-SAT from the current roster, keep the result when it is not worse.
+
+The sub-problem of a neighbourhood (:func:`subproblem`) is exact: its objective plus a
+constant is the whole problem's objective, and each of its rosters is a roster of the whole
+problem. Staff outside the free set leave the problem; the cover they give is taken off the
+cover minimum and target of each (day, shift, competence), to no less than zero (fixed staff
+above the target cost the same over-cover whatever the free ones do, and each free one on that
+shift adds one more). Free staff outside the window of days may only keep the shift they work
+there or take the day off, so every rule over the horizon is still checked in full. The free
+set is closed under fairness groups when fairness costs something (a spread is exact only with
+the whole group), and requests and changes go with their person.
+
+Two kinds of neighbourhood take turns: all staff over a window of days (cover is per day, so
+this moves shifts between people), and some staff (whole fairness groups where they matter)
+over the whole horizon (moves a person's pattern). Their size adapts: a sub-problem solved to
+optimality in time grows the next one, one that runs out of time shrinks it.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from models.roster import RosterSolution
+from models.solve import SolveStatus
+from solvers.common import Progress, SolveOptions
+from solvers.roster.decompose import Part, restrict, restrict_solution
+
+if TYPE_CHECKING:
+    from models.roster import BoolArray, IntArray, RosterProblem
+    from solvers.common import ProgressCallback
+
+SUB_TIME_LIMIT = 2.0
+"""Seconds per neighbourhood solve, at most."""
+
+START_CELLS = 600
+"""Free (staff, day, shift) cells of the first neighbourhoods, about."""
+
+MIN_CELLS, MAX_CELLS = 150, 6000
+
+
+@dataclass(frozen=True)
+class LnsResult:
+    """What :func:`improve` made of a roster."""
+
+    solution: RosterSolution
+    objective: int
+    neighbourhoods: int
+    """Sub-problems solved."""
+    improvements: int
+    """Sub-problems whose roster lowered the objective."""
+
+
+def _fixed_cover(problem: RosterProblem, solution: RosterSolution, staff: IntArray) -> IntArray:
+    """(D, T, C) how many of ``staff`` cover each cell in ``solution``."""
+    fixed = np.zeros(problem.cover_target.shape, dtype=np.int64)
+    shift, competence = solution.shift[staff], solution.competence[staff]
+    rows, days = np.nonzero((shift >= 0) & (competence >= 0))
+    np.add.at(fixed, (days, shift[rows, days], competence[rows, days]), 1)
+    return fixed
+
+
+def subproblem(
+    problem: RosterProblem, solution: RosterSolution, free: IntArray, window: range
+) -> RosterProblem:
+    """The problem of the ``free`` staff over ``window``, everything else fixed to ``solution``.
+
+    Parameters
+    ----------
+    problem
+        The whole problem.
+    solution
+        The current roster of the whole problem.
+    free
+        Staff indices to re-roster (sorted).
+    window
+        Days on which the free staff may change anything; elsewhere they keep their shift or
+        take the day off.
+
+    Returns
+    -------
+    RosterProblem
+        The sub-problem (staff in the order of ``free``, every competence); its objective plus
+        a constant is the whole problem's objective.
+    """
+    others = np.setdiff1d(np.arange(problem.n_staff), free)
+    fixed = _fixed_cover(problem, solution, others)
+    sub = restrict(problem, Part(staff=free, competences=np.arange(problem.n_competences)))
+    available = sub.available.copy()
+    outside = np.ones(problem.n_days, dtype=bool)
+    outside[window.start : window.stop] = False
+    if outside.any():
+        keep = np.zeros_like(available)
+        own = solution.shift[free]
+        rows, days = np.nonzero(own >= 0)
+        keep[rows, days, own[rows, days]] = True
+        available[:, outside, :] &= keep[:, outside, :]
+    return replace(
+        sub,
+        cover_min=np.maximum(0, problem.cover_min - fixed),
+        cover_target=np.maximum(0, problem.cover_target - fixed),
+        available=available,
+    )
+
+
+def evaluate(problem: RosterProblem, solution: RosterSolution) -> tuple[int, dict[str, int]] | None:
+    """The objective of ``solution`` as the roster model counts it and its value per penalty
+    term, or None when it breaks a hard rule: the model with every shift and competence fixed
+    to ``solution``, solved by CP-SAT (the terms are the model's own, so the value is
+    comparable with any solve's objective; the penalty variables take their least values).
+
+    Parameters
+    ----------
+    problem
+        The roster problem.
+    solution
+        A roster of it.
+    """
+    from solvers.roster.solve import build
+
+    available = np.zeros_like(problem.available)
+    rows, days = np.nonzero(solution.shift >= 0)
+    available[rows, days, solution.shift[rows, days]] = True
+    if not (available <= problem.available).all():
+        return None
+    built = build(replace(problem, available=available), symmetry=False)
+    for s, d in zip(rows.tolist(), days.tolist(), strict=True):
+        built.model.add(built.vars.work[s][d] == 1)
+        c = int(solution.competence[s, d])
+        if c >= 0 and problem.n_competences > 1:
+            covers = built.vars.y.get((s, d, int(solution.shift[s, d]), c))
+            if covers is None:
+                return None
+            built.model.add(covers == 1)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 30.0
+    if solver.solve(built.model) != cp_model.OPTIMAL:
+        return None
+    penalties = {
+        name: int(sum(weight * solver.value(expr) for weight, expr in parts))
+        for name, parts in built.terms.items()
+    }
+    return round(solver.objective_value), penalties
+
+
+def value_of(problem: RosterProblem, solution: RosterSolution) -> int | None:
+    """The objective of ``solution`` (:func:`evaluate`), or None when it breaks a hard rule."""
+    evaluated = evaluate(problem, solution)
+    return None if evaluated is None else evaluated[0]
+
+
+def _groups(problem: RosterProblem) -> list[IntArray]:
+    """Units of staff that are freed together: whole fairness groups when fairness costs
+    something, else single people."""
+    if problem.weekend_fairness <= 0 and problem.night_fairness <= 0:
+        return [np.array([s], dtype=np.int64) for s in range(problem.n_staff)]
+    groups: dict[int, list[int]] = {}
+    singles = []
+    for s, g in enumerate(problem.fairness_group.tolist()):
+        if g < 0:
+            singles.append([s])
+        else:
+            groups.setdefault(g, []).append(s)
+    return [np.array(m, dtype=np.int64) for m in [*groups.values(), *singles]]
+
+
+def _cells(available: BoolArray, staff: IntArray, window: range) -> int:
+    return int(available[staff, window.start : window.stop].sum())
+
+
+def neighbourhood(
+    problem: RosterProblem, rng: random.Random, cells: int, by_days: bool
+) -> tuple[IntArray, range]:
+    """Free staff and a window of days holding about ``cells`` available cells.
+
+    ``by_days``: every person over a random window of days; else random units of staff
+    (:func:`_groups`) over the whole horizon.
+    """
+    available = problem.available
+    everyone = np.arange(problem.n_staff, dtype=np.int64)
+    if by_days:
+        per_day = max(1, int(available.sum()) // max(1, problem.n_days))
+        width = max(1, min(problem.n_days, cells // per_day))
+        start = rng.randrange(0, problem.n_days - width + 1)
+        return everyone, range(start, start + width)
+    whole = range(problem.n_days)
+    units = _groups(problem)
+    rng.shuffle(units)
+    chosen: list[IntArray] = []
+    size = 0
+    for unit in units:
+        if chosen and size + _cells(available, unit, whole) > cells:
+            continue
+        chosen.append(unit)
+        size += _cells(available, unit, whole)
+        if size >= cells:
+            break
+    return np.sort(np.concatenate(chosen)), whole
+
+
+def improve(
+    problem: RosterProblem,
+    solution: RosterSolution,
+    time_limit: float,
+    options: SolveOptions | None = None,
+    progress: ProgressCallback | None = None,
+    *,
+    objective: int | None = None,
+    bound: float = -math.inf,
+) -> LnsResult:
+    """Improve ``solution`` by large neighbourhood search for ``time_limit`` seconds.
+
+    Parameters
+    ----------
+    problem
+        The roster problem.
+    solution
+        A feasible roster of it (the start).
+    time_limit
+        Seconds for the whole search.
+    options
+        Workers, seed and native CP-SAT parameters of each neighbourhood solve (their time
+        limit is at most :data:`SUB_TIME_LIMIT`, and at most what is left).
+    progress
+        Called with each improvement (objective of the whole roster; ``bound`` passed through).
+    objective
+        The objective of ``solution`` if known (else computed with :func:`value_of`).
+    bound
+        A lower bound known from elsewhere: the search stops when it is reached.
+
+    Returns
+    -------
+    LnsResult
+        The best roster found (``solution`` itself if nothing better), its objective and
+        counts.
+    """
+    from solvers.roster.solve import solve
+
+    started = time.perf_counter()
+    deadline = started + time_limit
+    options = options or SolveOptions(num_workers=1)
+    rng = random.Random(options.seed)
+    best = objective if objective is not None else value_of(problem, solution)
+    if best is None:
+        raise ValueError("improve needs a roster that meets every hard rule")
+    cells = START_CELLS
+    count = improvements = 0
+    while True:
+        left = deadline - time.perf_counter()
+        if left < 0.2 or best <= bound:
+            break
+        free, window = neighbourhood(problem, rng, cells, by_days=count % 2 == 0)
+        count += 1
+        sub = subproblem(problem, solution, free, window)
+        start = restrict_solution(solution, Part(free, np.arange(problem.n_competences)))
+        before = value_of(sub, start)
+        if before is None:  # cannot happen for an exact sub-problem; skip rather than fail
+            continue
+        sub_options = replace(
+            options, time_limit=min(SUB_TIME_LIMIT, left), seed=rng.randrange(1 << 30)
+        )
+        result = solve(sub, sub_options, hint=start, decompose=False, lns=0.0)
+        if result.stats.status is SolveStatus.OPTIMAL:
+            cells = min(MAX_CELLS, int(cells * 1.15) + 1)
+        elif result.stats.wall_time >= 0.9 * SUB_TIME_LIMIT:
+            cells = max(MIN_CELLS, int(cells * 0.85))
+        if result.solution is None:
+            continue
+        # a roster found at the time limit may carry slack in its penalty variables: count it
+        after = value_of(sub, result.solution)
+        if after is None or after > before:
+            continue
+        shift = solution.shift.copy()
+        competence = solution.competence.copy()
+        shift[free] = result.solution.shift
+        competence[free] = result.solution.competence
+        solution = RosterSolution(shift=shift, competence=competence)
+        if after < before:
+            improvements += 1
+            best -= before - after
+            if progress is not None:
+                progress(Progress(time.perf_counter() - started, float(best), bound, improvements))
+    return LnsResult(solution, int(best), count, improvements)

@@ -1,0 +1,240 @@
+"""The roster model's stronger formulations and its search: the run rules with the day counts,
+symmetry breaking between identical staff, and the large neighbourhood search.
+
+Every optimum is compared with brute force judged by the independent checker
+(engine.check.roster); the neighbourhood sub-problems are checked for exactness with it too.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.check.roster import check_roster
+from models.roster import RosterProblem, RosterSolution, roster_problem
+from models.solve import SolveStatus
+from solvers.common import SolveOptions
+from solvers.roster import solve
+from solvers.roster.lns import improve, subproblem, value_of
+from solvers.roster.symmetry import identical_staff
+
+pytestmark = pytest.mark.solver
+
+ONE_WORKER = SolveOptions(num_workers=1, seed=0, time_limit=20)
+
+
+def _best_by_brute_force(problem: RosterProblem) -> int | None:
+    """The optimum over every roster of a one-competence problem, by the checker."""
+    choices = [-1, *range(problem.n_shifts)]
+    best: int | None = None
+    shape = (problem.n_staff, problem.n_days)
+    for cells in itertools.product(choices, repeat=problem.n_staff * problem.n_days):
+        shift = np.array(cells, dtype=np.int64).reshape(shape)
+        check = check_roster(problem, RosterSolution(shift, np.where(shift >= 0, 0, -1)))
+        if check.feasible:
+            best = check.objective if best is None else min(best, check.objective)
+    return best
+
+
+@st.composite
+def one_person(draw: st.DrawFn) -> RosterProblem:
+    """One person, up to 9 days, one or two shift types of different lengths, every run rule
+    and the minutes drawn at random, a wish per day (to work or to be off)."""
+    days = draw(st.integers(3, 9))
+    shifts = draw(st.integers(1, 2))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    minutes = [480, 600][:shifts]
+    wishes = rng.integers(-3, 4, size=days)
+    low = int(rng.integers(0, days // 2 + 1)) * 480
+    return roster_problem(
+        1,
+        days,
+        minutes,
+        first_weekday=int(rng.integers(0, 7)),
+        available=rng.random((1, days, shifts)) < 0.9,
+        min_minutes=[low],
+        max_minutes=[low + int(rng.integers(1, days + 1)) * 480],
+        max_consecutive=[int(rng.integers(1, days + 1))],
+        min_consecutive=[int(rng.integers(1, 4))],
+        min_consecutive_off=[int(rng.integers(1, 4))],
+        max_weekends=[int(rng.integers(0, 3))],
+        request_staff=np.zeros(days, dtype=np.int64),
+        request_day=np.arange(days),
+        request_shift=np.full(days, -1),
+        request_on=wishes > 0,
+        request_weight=np.abs(wishes),
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=one_person())
+def test_run_rules_and_day_counts_keep_the_brute_force_optimum(problem: RosterProblem) -> None:
+    """The three run rules (boundary runs exempt) with the redundant day counts neither cut
+    off an optimal roster nor let a violating one through."""
+    best = _best_by_brute_force(problem)
+    result = solve(problem, ONE_WORKER)
+    if best is None:
+        assert result.stats.status is SolveStatus.INFEASIBLE
+        return
+    assert result.stats.status is SolveStatus.OPTIMAL
+    assert result.solution is not None
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert check.objective == result.stats.objective == best
+
+
+def test_a_short_run_inside_the_horizon_is_cut_one_at_the_border_is_not() -> None:
+    """Minimum runs of 3 worked days and 2 days off over 6 days, a wish to work every day:
+    the first and last runs may be short, so ``work work off off work work`` (two short
+    border runs) is allowed, but no run of one or two worked days may sit inside."""
+    days = 6
+    problem = roster_problem(
+        1,
+        days,
+        [480],
+        max_consecutive=[2],
+        min_consecutive=[3],
+        min_consecutive_off=[2],
+        request_staff=np.zeros(days, dtype=np.int64),
+        request_day=np.arange(days),
+        request_shift=np.full(days, -1),
+        request_on=np.ones(days, dtype=bool),
+        request_weight=np.ones(days, dtype=np.int64),
+    )
+    result = solve(problem, ONE_WORKER)
+    assert result.solution is not None
+    # at most two days in a row, and an inside run of 1-2 is forbidden: only border runs work
+    assert result.solution.shift[0].tolist() == [0, 0, -1, -1, 0, 0]
+    assert result.stats.objective == 2 == _best_by_brute_force(problem)
+
+
+def _identical(staff: int, days: int) -> RosterProblem:
+    """``staff`` identical people (one with a request, so not identical to the others), two
+    shift types, a cover that some must work and some must not."""
+    return roster_problem(
+        staff,
+        days,
+        [480, 480],
+        cover_target=np.full((days, 2, 1), 1),
+        cover_under_weight=np.full((days, 2, 1), 5),
+        cover_over_weight=np.full((days, 2, 1), 2),
+        max_consecutive=np.full(staff, 2),
+        forbidden=[[False, False], [True, False]],
+        request_staff=[staff - 1],
+        request_day=[0],
+        request_shift=[1],
+        request_on=[True],
+        request_weight=[3],
+    )
+
+
+def test_identical_staff_are_found_and_a_request_makes_one_different() -> None:
+    problem = _identical(4, 3)
+    assert identical_staff(problem) == [[0, 1, 2]]
+    changed = problem.max_consecutive.copy()
+    changed[1] = 3
+    other = roster_problem(4, 3, [480, 480], max_consecutive=changed)
+    assert identical_staff(other) == [[0, 2, 3]]
+
+
+def test_symmetry_breaking_keeps_the_optimum_and_orders_the_rows() -> None:
+    problem = _identical(3, 3)
+    result = solve(problem, ONE_WORKER)
+    assert result.stats.status is SolveStatus.OPTIMAL
+    assert result.solution is not None
+    assert result.stats.objective == _best_by_brute_force(problem)
+    rows = [tuple(int(t) + 1 for t in row) for row in result.solution.shift[:2]]
+    assert rows[0] >= rows[1]
+
+
+def _clinic_like(seed: int) -> RosterProblem:
+    """6 staff x 10 days x 2 shift types x 2 competences with substitution, fairness groups,
+    hard minimum cover, requests and run rules."""
+    rng = np.random.default_rng(seed)
+    staff, days, shifts, comps = 6, 10, 2, 2
+    target = rng.integers(0, 3, size=(days, shifts, comps))
+    requests = 8
+    return roster_problem(
+        staff,
+        days,
+        [480, 600],
+        competences=comps,
+        first_weekday=2,
+        can_cover=[
+            [True, False],
+            [True, False],
+            [True, True],
+            [False, True],
+            [False, True],
+            [True, True],
+        ],
+        substitution_cost=[[0, 0], [0, 0], [0, 4], [0, 0], [0, 0], [3, 0]],
+        cover_min=np.minimum(target, 1) * (rng.random(target.shape) < 0.3),
+        cover_target=target,
+        cover_under_weight=np.full(target.shape, 10),
+        cover_over_weight=np.full(target.shape, 2),
+        max_consecutive=np.full(staff, 4),
+        min_consecutive=np.full(staff, 2),
+        min_consecutive_off=np.full(staff, 2),
+        max_weekends=np.full(staff, 1),
+        fairness_group=[0, 0, -1, 1, 1, -1],
+        weekend_fairness=3,
+        request_staff=rng.integers(0, staff, size=requests),
+        request_day=rng.integers(0, days, size=requests),
+        request_shift=rng.integers(-1, shifts, size=requests),
+        request_on=rng.random(requests) < 0.5,
+        request_weight=rng.integers(1, 4, size=requests),
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_neighbourhood_is_exact(seed: int) -> None:
+    """Any change of the free staff inside the window changes the whole objective (by the
+    checker) exactly as much as the sub-problem's objective (by the checker)."""
+    problem = _clinic_like(seed)
+    start = solve(problem, SolveOptions(num_workers=1, seed=0, time_limit=10)).solution
+    assert start is not None
+    rng = np.random.default_rng(seed)
+    free, window = np.array([0, 1, 2]), range(3, 8)
+    sub = subproblem(problem, start, free, window)
+    base_whole = check_roster(problem, start).objective
+    base_sub = check_roster(sub, RosterSolution(start.shift[free], start.competence[free]))
+    for _ in range(20):
+        shift, competence = start.shift.copy(), start.competence.copy()
+        for s in free:
+            for d in window:
+                t = int(rng.integers(-1, problem.n_shifts))
+                comps = np.flatnonzero(problem.can_cover[s])
+                shift[s, d] = t
+                competence[s, d] = -1 if t < 0 else int(rng.choice(comps))
+        whole = check_roster(problem, RosterSolution(shift, competence))
+        part = check_roster(sub, RosterSolution(shift[free], competence[free]))
+        assert whole.objective - base_whole == part.objective - base_sub.objective
+        # outside the hard rules of the window nothing changes, so feasibility agrees
+        assert whole.feasible == part.feasible
+
+
+def test_improve_finds_a_better_roster_and_counts_it_right() -> None:
+    problem = _clinic_like(3)
+    first = solve(
+        problem, SolveOptions(num_workers=1, seed=0, native={"stop_after_first_solution": True})
+    )
+    assert first.solution is not None
+    start_value = value_of(problem, first.solution)
+    assert start_value == check_roster(problem, first.solution).objective
+    result = improve(problem, first.solution, 6.0, SolveOptions(num_workers=1, seed=0))
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert check.objective == result.objective <= start_value
+    assert result.neighbourhoods > 0
+    assert result.improvements > 0
+
+
+def test_value_of_a_roster_that_breaks_a_rule_is_none() -> None:
+    problem = roster_problem(1, 4, [480], max_consecutive=[2])
+    worked = RosterSolution(np.zeros((1, 4), dtype=np.int64), np.zeros((1, 4), dtype=np.int64))
+    assert value_of(problem, worked) is None
