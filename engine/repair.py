@@ -684,6 +684,34 @@ def _neighbourhood(
     return free
 
 
+@dataclass(frozen=True)
+class _Window:
+    """A neighbourhood as a problem of its own: its staff, its days ``first .. last - 1``
+    (whole weeks) and the roster problem."""
+
+    staff: np.ndarray
+    first: int
+    last: int
+    problem: RosterProblem
+
+
+def _days_of(free: np.ndarray, problem: RosterProblem) -> tuple[int, int]:
+    """Whole weeks around the free days, with a margin of fixed days on each side longer than
+    any run rule, a weekly-rest window and a daily rest reach: every rule that sees a free day
+    sees only days inside, and the runs that touch the cut are long enough to need no
+    exemption."""
+    days = np.flatnonzero(free.any(axis=0))
+    margin = max(
+        7,
+        int(problem.max_consecutive.max(initial=0)) + 1,
+        int(problem.min_consecutive.max(initial=0)),
+        int(problem.min_consecutive_off.max(initial=0)),
+    )
+    first = max(0, (int(days[0]) - margin) // 7 * 7)
+    last = min(problem.n_days, (int(days[-1]) + margin) // 7 * 7 + 7)
+    return first, last
+
+
 def _sub_problem(
     before: RosterProblem,
     after: RosterProblem,
@@ -691,9 +719,22 @@ def _sub_problem(
     free: np.ndarray,
     costs: IntArray,
     weights: RepairWeights,
-) -> tuple[RosterProblem, np.ndarray]:
-    """The neighbourhood as a roster problem of its own staff (see the module docstring)."""
+) -> _Window:
+    """The neighbourhood as a roster problem of its own staff and days.
+
+    The staff are those with a free cell; the days whole weeks around the free ones
+    (:func:`_days_of`). Everything else is fixed to the published roster and enters as data:
+    the cover of the staff left out is subtracted from the cover; the minutes, shifts, nights
+    and weekends the staff work outside the days are subtracted from their limits. Cells of
+    the staff that are not free may hold only their published shift (a change of competence
+    costs :data:`PINNED`). The target is the repair target (see the module docstring) on the
+    days with a free cell, and none elsewhere, where nothing can change; over-cover and
+    fairness carry no weight; requests the published roster broke are left out.
+    """
     staff = np.flatnonzero(free.any(axis=1))
+    first, last = _days_of(free, after)
+    cut = slice(first, last)
+    weeks = slice(first // 7, last // 7)
     fixed = np.ones(after.n_staff, dtype=bool)
     fixed[staff] = False
     n_fixed = staff_counts(
@@ -702,35 +743,49 @@ def _sub_problem(
             shift=np.where(fixed[:, None], published.shift, -1),
             competence=np.where(fixed[:, None], published.competence, -1),
         ),
-    )
-    target = _repair_target(before, after, published)
+    )[cut]
+    target = _repair_target(before, after, published)[cut]
     sub_target = np.maximum(target - n_fixed, 0)
-    sub_min = np.maximum(after.cover_min - n_fixed, 0)
+    sub_target[~free[:, cut].any(axis=0)] = 0
+    sub_min = np.maximum(after.cover_min[cut] - n_fixed, 0)
 
-    available = after.available[staff].copy()
-    cost = costs[staff].copy()
+    shift = published.shift[staff]
+    outside = np.ones(after.n_days, dtype=bool)
+    outside[cut] = False
+    worked_out = (shift >= 0) & outside[None, :]
+    out_shift = np.where(worked_out, shift, -1)
+    minutes_out = np.where(worked_out, after.shift_minutes[np.maximum(shift, 0)], 0).sum(axis=1)
+    shifts_out = np.stack([(out_shift == t).sum(axis=1) for t in range(after.n_shifts)], axis=1)
+    nights_out = (worked_out & after.shift_night[np.maximum(shift, 0)]).sum(axis=1)
+    weekend_out = np.zeros(staff.size, dtype=np.int64)
+    for days in after.weekend_days():
+        if days[0] < first or days[0] >= last:
+            weekend_out += (shift[:, list(days)] >= 0).any(axis=1)
+
+    available = after.available[staff][:, cut].copy()
+    cost = costs[staff][:, cut].copy()
     for i, s in enumerate(staff.tolist()):
-        for d in np.flatnonzero(~free[s]).tolist():
-            t = int(published.shift[s, d])
+        for d in np.flatnonzero(~free[s, cut]).tolist():
+            t = int(published.shift[s, first + d])
             # before today the published shift stands whatever happened; later only if allowed
-            keep = t >= 0 and (costs[s, d] >= PINNED or bool(after.available[s, d, t]))
+            keep = t >= 0 and (
+                costs[s, first + d] >= PINNED or bool(after.available[s, first + d, t])
+            )
             available[i, d] = False
             if keep:
                 available[i, d, t] = True
             cost[i, d] = PINNED
     renumber = np.full(after.n_staff, -1, dtype=np.int64)
     renumber[staff] = np.arange(staff.size)
-    keep_request = np.isin(after.request_staff, staff)
     worked = published.shift[after.request_staff, after.request_day]
     hit = np.where(after.request_shift < 0, worked >= 0, worked == after.request_shift)
-    honoured = np.where(after.request_on, hit, ~hit)
-    keep_request &= honoured
-    sub_published = RosterSolution(
-        shift=published.shift[staff].copy(), competence=published.competence[staff].copy()
-    )
+    keep_request = np.isin(after.request_staff, staff) & np.where(after.request_on, hit, ~hit)
+    keep_request &= (after.request_day >= first) & (after.request_day < last)
     problem = replace(
         after,
         staff_ids=tuple(after.staff_ids[s] for s in staff.tolist()),
+        n_days=last - first,
+        first_weekday=(after.first_weekday + first) % 7,
         cover_min=sub_min,
         cover_target=sub_target,
         cover_under_weight=np.where(sub_target > 0, weights.uncovered, 0).astype(np.int64),
@@ -738,66 +793,61 @@ def _sub_problem(
         can_cover=after.can_cover[staff],
         substitution_cost=after.substitution_cost[staff],
         available=available,
-        max_shifts=after.max_shifts[staff],
-        min_minutes=after.min_minutes[staff],
-        max_minutes=after.max_minutes[staff],
-        min_week_minutes=after.min_week_minutes[staff],
-        max_week_minutes=after.max_week_minutes[staff],
+        max_shifts=np.maximum(after.max_shifts[staff] - shifts_out, 0),
+        min_minutes=np.maximum(after.min_minutes[staff] - minutes_out, 0),
+        max_minutes=np.maximum(after.max_minutes[staff] - minutes_out, 0),
+        min_week_minutes=after.min_week_minutes[staff][:, weeks],
+        max_week_minutes=after.max_week_minutes[staff][:, weeks],
         max_consecutive=after.max_consecutive[staff],
         min_consecutive=after.min_consecutive[staff],
         min_consecutive_off=after.min_consecutive_off[staff],
-        max_weekends=after.max_weekends[staff],
-        max_nights=after.max_nights[staff],
+        max_weekends=np.maximum(after.max_weekends[staff] - weekend_out, 0),
+        max_nights=np.maximum(after.max_nights[staff] - nights_out, 0),
         min_rest=after.min_rest[staff],
         weekly_rest=after.weekly_rest[staff],
         fairness_group=np.full(staff.size, -1, dtype=np.int64),
         request_staff=renumber[after.request_staff[keep_request]],
-        request_day=after.request_day[keep_request],
+        request_day=after.request_day[keep_request] - first,
         request_shift=after.request_shift[keep_request],
         request_on=after.request_on[keep_request],
         request_weight=after.request_weight[keep_request],
         weekend_fairness=0,
         night_fairness=0,
-        published=sub_published,
+        published=RosterSolution(
+            shift=published.shift[staff][:, cut].copy(),
+            competence=published.competence[staff][:, cut].copy(),
+        ),
         change_cost=cost,
-        name=f"{after.name} repair",
+        name=f"{after.name} repair days {first}..{last - 1}",
     )
-    return problem, staff
+    return _Window(staff, first, last, problem)
 
 
 def credit_lost_shifts(
     before: RosterProblem, after: RosterProblem, published: RosterSolution, today: int
 ) -> RosterProblem:
     """``after`` with the published shifts a person can no longer work (an absence) counted as
-    worked, as sick leave is: their minutes bands are the published problem's less the minutes
-    of those shifts (over the roster and in each week), and runs broken by the absence are
-    exempt from the minimum run lengths (minimum 1). Nothing else of their roster has to move:
-    an absence only removes work, which every other rule allows."""
+    worked, as sick leave is: everyone's minutes bands are the published problem's less the
+    minutes of those shifts (over the roster and in each week; an absence on days off changes
+    nothing), and runs broken by the absence are exempt from the minimum run lengths (minimum
+    1). Nothing else of their roster has to move: an absence only removes work, which every
+    other rule allows."""
     vacated = vacate(after, published, today)
     lost = (published.shift >= 0) & (vacated.shift < 0)
-    if not lost.any():
-        return after
     minutes = np.where(lost, before.shift_minutes[np.maximum(published.shift, 0)], 0)
     total = minutes.sum(axis=1)
-    n_days = before.n_days
     weekly = (
-        np.pad(minutes, ((0, 0), (0, 7 * before.n_weeks - n_days)))
+        np.pad(minutes, ((0, 0), (0, 7 * before.n_weeks - before.n_days)))
         .reshape(before.n_staff, before.n_weeks, 7)
         .sum(axis=2)
     )
     absent: np.ndarray = np.asarray(lost.any(axis=1))
     return replace(
         after,
-        min_minutes=np.where(absent, np.maximum(before.min_minutes - total, 0), after.min_minutes),
-        max_minutes=np.where(absent, before.max_minutes - total, after.max_minutes),
-        min_week_minutes=np.where(
-            absent[:, None],
-            np.maximum(before.min_week_minutes - weekly, 0),
-            after.min_week_minutes,
-        ),
-        max_week_minutes=np.where(
-            absent[:, None], before.max_week_minutes - weekly, after.max_week_minutes
-        ),
+        min_minutes=np.maximum(before.min_minutes - total, 0),
+        max_minutes=np.maximum(before.max_minutes - total, 0),
+        min_week_minutes=np.maximum(before.min_week_minutes - weekly, 0),
+        max_week_minutes=np.maximum(before.max_week_minutes - weekly, 0),
         min_consecutive=np.where(absent, 1, after.min_consecutive),
         min_consecutive_off=np.where(absent, 1, after.min_consecutive_off),
     )
@@ -810,20 +860,26 @@ def change_list(
     start: date,
     names: dict[str, str],
 ) -> tuple[RosterChange, ...]:
-    """The assignments of ``after`` that differ from ``before``, by date then name."""
+    """The assignments of ``after`` that differ from ``before``, by date then name. A person
+    with several competences of their own who keeps the shift but covers another competence is
+    a change too: the codes then name the competences (``dag (sjukskoterska)``)."""
     old, new = grid_codes(problem, before), grid_codes(problem, after)
-    changes = [
-        RosterChange(
-            staff_id=problem.staff_ids[s],
-            name=names.get(problem.staff_ids[s], "") or problem.staff_ids[s],
-            day=start + timedelta(days=d),
-            before=old[s][d],
-            after=new[s][d],
+    changes = []
+    differs = (before.shift != after.shift) | (before.competence != after.competence)
+    for s, d in zip(*np.nonzero(differs), strict=True):
+        was, now = old[s][d], new[s][d]
+        if was == now:
+            was += f" ({problem.competence_ids[before.competence[s, d]]})"
+            now += f" ({problem.competence_ids[after.competence[s, d]]})"
+        changes.append(
+            RosterChange(
+                staff_id=problem.staff_ids[s],
+                name=names.get(problem.staff_ids[s], "") or problem.staff_ids[s],
+                day=start + timedelta(days=int(d)),
+                before=was,
+                after=now,
+            )
         )
-        for s in range(problem.n_staff)
-        for d in range(problem.n_days)
-        if old[s][d] != new[s][d]
-    ]
     return tuple(sorted(changes, key=lambda c: (c.day, c.name, c.staff_id)))
 
 
@@ -914,19 +970,23 @@ def _repair_cost(state: Situation, target: IntArray, roster: RosterSolution) -> 
 
 def _solve_neighbourhood(
     state: Situation, vacated: RosterSolution, free: np.ndarray, options: SolveOptions
-) -> tuple[RosterSolution | None, SolveStats, np.ndarray, RosterProblem]:
+) -> tuple[RosterSolution | None, SolveStats, _Window]:
     """Solve the neighbourhood ``free``; the whole repaired roster (None without one)."""
-    sub, staff = _sub_problem(
+    window = _sub_problem(
         state.before, state.after, state.roster, free, state.costs, state.changes.weights
     )
-    hint = RosterSolution(shift=vacated.shift[staff], competence=vacated.competence[staff])
-    result = roster_solver.solve(sub, options, hint=hint, decompose=False)
+    staff, cut = window.staff, slice(window.first, window.last)
+    hint = RosterSolution(
+        shift=vacated.shift[staff][:, cut], competence=vacated.competence[staff][:, cut]
+    )
+    result = roster_solver.solve(window.problem, options, hint=hint, decompose=False)
     if result.solution is None:
-        return None, result.stats, staff, sub
+        return None, result.stats, window
     shift, competence = state.roster.shift.copy(), state.roster.competence.copy()
-    shift[staff] = result.solution.shift
-    competence[staff] = result.solution.competence
-    return RosterSolution(shift=shift, competence=competence), result.stats, staff, sub
+    rows = np.ix_(staff, np.arange(window.first, window.last))
+    shift[rows] = result.solution.shift
+    competence[rows] = result.solution.competence
+    return RosterSolution(shift=shift, competence=competence), result.stats, window
 
 
 def repair_roster(state: Situation, options: SolveOptions | None = None, window: int = 3) -> Repair:
@@ -934,14 +994,15 @@ def repair_roster(state: Situation, options: SolveOptions | None = None, window:
 
     The neighbourhood of ``window`` days is solved first; when it has no roster, or leaves
     people missing below the repair target, every day from today is freed for the same staff
-    and the cheaper of the two repairs is kept.
+    (with the time left) and the cheaper of the two repairs is kept.
 
     Parameters
     ----------
     state
         The published schedule with the changes applied (:func:`situation`).
     options
-        Time limit, seed and workers of each neighbourhood's solve (default 10 s, 2 workers).
+        Time limit (for both neighbourhoods together), seed and workers (default 10 s, 2
+        workers).
     window
         Days around each touched day that are free to change.
 
@@ -986,28 +1047,32 @@ def repair_roster(state: Situation, options: SolveOptions | None = None, window:
             **common,  # type: ignore[arg-type]
         )
     target = _repair_target(before, after, roster)
-    repaired, stats, staff, sub = _solve_neighbourhood(state, vacated, free, options)
+    repaired, stats, part = _solve_neighbourhood(state, vacated, free, options)
     widened = False
     missing = repaired is None or bool((staff_counts(after, repaired) < target).any())
-    if missing:
+    # the wider neighbourhood gets what is left of the time limit
+    left = None if options.time_limit is None else options.time_limit - stats.wall_time
+    if missing and (left is None or left >= 1.0):
         wide = _neighbourhood(before, after, roster, today, None)
         if (wide != free).any():
-            other, other_stats, other_staff, other_sub = _solve_neighbourhood(
-                state, vacated, wide, options
+            other, other_stats, other_part = _solve_neighbourhood(
+                state, vacated, wide, replace(options, time_limit=left)
             )
             if other is not None and (
                 repaired is None
                 or _repair_cost(state, target, other) < _repair_cost(state, target, repaired)
             ):
-                repaired, stats, staff, sub, free = other, other_stats, other_staff, other_sub, wide
+                repaired, stats, part, free = other, other_stats, other_part, wide
                 widened = True
             elif repaired is None:
-                stats, sub, free, widened = other_stats, other_sub, wide, True
+                stats, part, free, widened = other_stats, other_part, wide, True
     stats = replace(stats, wall_time=time.perf_counter() - started)
+    staff = part.staff
     if repaired is None:
         reasons: tuple[str, ...] = ()
         if stats.status is SolveStatus.INFEASIBLE:
-            reasons = tuple(explain_infeasible(sub, options).lines(state.published.start))
+            first_day = state.published.day(part.first)
+            reasons = tuple(explain_infeasible(part.problem, options).lines(first_day))
         return Repair(
             solution=None,
             stats=stats,
