@@ -1206,17 +1206,10 @@ def rank_candidates(
             cover = pd.concat([cover, pd.DataFrame([row])], ignore_index=True)
     start, weeks = published.start, published.weeks
     problem = compile_roster(state.changed_unit, start, weeks, cover)
-    scoring = replace(
-        problem,
-        cover_under_weight=problem.cover_under_weight.copy(),
-        cover_over_weight=problem.cover_over_weight.copy(),
-    )
-    for c in wanted:
-        scoring.cover_under_weight[d, t, c] = 0
-        scoring.cover_over_weight[d, t, c] = 0
+    cells = [(d, t, c) for c in wanted]
     base_check = check_roster(problem, roster)
     base_keys = _violation_keys(base_check)
-    base_penalties = check_roster(scoring, roster).penalty_by_rule
+    base_penalties = _without_cells(problem, roster, base_check.penalty_by_rule, cells)
     contracts = contracted_minutes(state.changed_unit, start, weeks)
     names = {m.id: m.name for m in state.unit.staff}
     weights = state.changes.weights
@@ -1246,14 +1239,16 @@ def rank_candidates(
         shift_row, comp_row = roster.shift.copy(), roster.competence.copy()
         shift_row[s, d], comp_row[s, d] = t, c
         moved = RosterSolution(shift=shift_row, competence=comp_row)
-        new = _violation_keys(check_roster(problem, moved)) - base_keys
+        check = check_roster(problem, moved)
+        new = _violation_keys(check) - base_keys
         if new:
             excluded_staff += 1
             for rule in {key[0] for key in new}:
                 excluded[rule] = excluded.get(rule, 0) + 1
             continue
         listed.append(
-            _candidate(problem, scoring, roster, moved, s, d, c, codes, base_penalties,
+            _candidate(problem, roster, moved, s, d, c, codes, base_penalties,
+                       _without_cells(problem, moved, check.penalty_by_rule, cells),
                        int(contracts[s]), weights, names, state.costs)
         )  # fmt: skip
     listed.sort(key=lambda x: (x.cost, x.name, x.staff_id))
@@ -1267,9 +1262,27 @@ def rank_candidates(
     )
 
 
+def _without_cells(
+    problem: RosterProblem,
+    roster: RosterSolution,
+    penalties: dict[str, int],
+    cells: list[tuple[int, int, int]],
+) -> dict[str, int]:
+    """``penalties`` without the under- and over-cover of ``cells`` (the shift being filled:
+    every candidate fills it alike)."""
+    result = dict(penalties)
+    for d, t, c in cells:
+        n = int(((roster.shift[:, d] == t) & (roster.competence[:, d] == c)).sum())
+        target = int(problem.cover_target[d, t, c])
+        under = int(problem.cover_under_weight[d, t, c]) * max(0, target - n)
+        over = int(problem.cover_over_weight[d, t, c]) * max(0, n - target)
+        result["under_cover"] = result.get("under_cover", 0) - under
+        result["over_cover"] = result.get("over_cover", 0) - over
+    return result
+
+
 def _candidate(
     problem: RosterProblem,
-    scoring: RosterProblem,
     roster: RosterSolution,
     moved: RosterSolution,
     s: int,
@@ -1277,6 +1290,7 @@ def _candidate(
     c: int,
     codes: list[list[str]],
     base_penalties: dict[str, int],
+    penalties: dict[str, int],
     contract: int,
     weights: RepairWeights,
     names: dict[str, str],
@@ -1291,7 +1305,6 @@ def _candidate(
     )
     rules = [f"{before or 'off'} -> {after_code}"]
     change = int(costs[s, d])
-    penalties = check_roster(scoring, moved).penalty_by_rule
     delta = {
         rule: penalties.get(rule, 0) - base_penalties.get(rule, 0)
         for rule in sorted(set(penalties) | set(base_penalties))
