@@ -255,8 +255,9 @@ def compile_rooms(
         Shift code per staff member working that day (:func:`day_roster`): ``shift`` or
         ``shift/competence`` for a substitute shift.
     published
-        A published schedule of the day (``rooms.csv``: ``activity, room, start, team_ids``) to
-        keep as far as the rules allow.
+        A published schedule of the day (``rooms.csv``: ``activity, type, room, start,
+        team_ids``, team members as ``id`` or ``id:competence``) to keep as far as the rules
+        allow.
     changes
         Rooms closed, extra activities, absent staff.
 
@@ -519,7 +520,8 @@ def _published_rows(
             problems.append(InputProblem(where, "activity", activity_id, "a unique activity id"))
         seen.add(activity_id)
         team_text = row.get("team_ids")
-        team = [t for t in str(team_text).split("|") if t] if isinstance(team_text, str) else []
+        members = str(team_text).split("|") if isinstance(team_text, str) else []
+        team = [t.partition(":")[0] for t in members if t]
         unknown = [t for t in team if t not in staff]
         if unknown:
             problems.append(InputProblem(where, "team_ids", unknown[0], "staff ids of the unit"))
@@ -572,8 +574,8 @@ def schedule_frame(
     day: RoomDay, solution: RoomSolution, reasons: Mapping[int, str] | None = None
 ) -> pd.DataFrame:
     """One row per activity (``SCHEDULE_COLUMNS``): room, start and end ``HH:MM``, the team by
-    name (``name (competence)``, ``; `` between) and by id (``|`` between); unplaced
-    activities have an empty room and their reason."""
+    name (``name (competence)``, ``; `` between) and by id (``id:competence``, ``|``
+    between); unplaced activities have an empty room and their reason."""
     p = day.problem
     reasons = reasons or {}
     rows = []
@@ -589,15 +591,15 @@ def schedule_frame(
                 clock(int(solution.start[a])) if r >= 0 else "",
                 clock(int(solution.start[a] + p.duration[a])) if r >= 0 else "",
                 "; ".join(f"{day.staff_names[s]} ({p.competence_ids[c]})" for c, s in team),
-                "|".join(p.staff_ids[s] for _, s in team),
+                "|".join(f"{p.staff_ids[s]}:{p.competence_ids[c]}" for c, s in team),
                 "" if r >= 0 else reasons.get(a, ""),
             )
         )
     frame = pd.DataFrame(rows, columns=SCHEDULE_COLUMNS)
-    order = frame.assign(_placed=frame["room"] == "").sort_values(
-        ["_placed", "room", "start", "activity"], kind="stable"
+    order = frame.assign(_unplaced=frame["room"] == "").sort_values(
+        ["_unplaced", "room", "start", "activity"], kind="stable"
     )
-    return order.drop(columns="_placed").reset_index(drop=True)
+    return order.drop(columns="_unplaced").reset_index(drop=True)
 
 
 def timeline(day: RoomDay, solution: RoomSolution) -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from engine.check.rooms import check_schedule_frame
 from engine.daily import plan_days
 from engine.errors import NO_VALUE, InputError
 from engine.io import load_unit, write_files
@@ -155,6 +156,16 @@ def run_rooms(args: argparse.Namespace) -> int:
     if result.solution is not None:
         reasons = explain_unplaced(compiled, unit, result.solution)
         frame = schedule_frame(compiled, result.solution, reasons)
+        # the written schedule once more, against the unit itself
+        written = check_schedule_frame(
+            unit,
+            day,
+            frame,
+            dict(zip(compiled.problem.staff_ids, compiled.staff_shift, strict=True)),
+        )
+        summary["schedule_check"] = written
+        if written:
+            summary["checker"] = f"{summary['checker']}; schedule: {len(written)} VIOLATIONS"
         summary["unplaced_reasons"] = {
             compiled.problem.activity_ids[a]: why for a, why in sorted(reasons.items())
         }

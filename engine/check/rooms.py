@@ -8,15 +8,23 @@ from the rule definitions in :mod:`models.rooms`, so a fault in the model cannot
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engine.calendar import swedish_public_holidays
 from models.rooms import FULL_LOAD, RoomCheck, RoomViolation
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import date
+
+    import pandas as pd
+
     from models.rooms import RoomProblem, RoomSolution
+    from models.unit import Unit
 
 
 class _Checker:
@@ -253,4 +261,125 @@ def check_rooms(problem: RoomProblem, schedule: RoomSolution) -> RoomCheck:
     return RoomCheck(tuple(checker.violations), checker.penalties())
 
 
-__all__ = ["check_rooms"]
+# --------------------------------------------------------------------------------------------
+# The schedule as a scheduler reads it, against the unit itself
+
+
+def _clock_minutes(text: str) -> int:
+    hours, _, minutes = text.partition(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _holidays_of(unit: Unit, day: date) -> set[date]:
+    if unit.calendar.public_holidays is not None:
+        return set(unit.calendar.public_holidays)
+    return set(swedish_public_holidays(day.year, day.year))
+
+
+def check_schedule_frame(
+    unit: Unit, day: date, frame: pd.DataFrame, roster: Mapping[str, str]
+) -> list[str]:
+    """Every hard rule that a written room schedule (``rooms.csv``: ``activity, type, room,
+    start, end, team_ids`` with members ``id:competence``) breaks, checked against the unit
+    itself rather than the compiled problem, so that a fault in the compilation cannot hide:
+    the room's type, equipment, closures, public holidays and opening hours (with the room
+    type's overtime), overlaps with turnover and setup, the team's size and competences per
+    activity type, each member's shift on ``roster`` (staff id -> shift code) and their load.
+
+    Returns
+    -------
+    list of str
+        One sentence per violation; empty for a sound schedule.
+    """
+    types = {a.id: a for a in unit.activity_types}
+    rooms = {r.id: r for r in unit.rooms}
+    room_types = {t.id: t for t in unit.room_types}
+    shifts = {s.id: s for s in unit.shift_types}
+    staff = {m.id: m for m in unit.staff}
+    weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
+    public = day in _holidays_of(unit, day)
+    found: list[str] = []
+    busy_room: dict[str, list[tuple[int, int, int, str]]] = defaultdict(list)
+    busy_person: dict[str, list[tuple[int, int, float, str]]] = defaultdict(list)
+    for row in frame.fillna("").to_dict("records"):
+        name, room_id = str(row["activity"]), str(row["room"])
+        if not room_id:
+            continue
+        kind = types.get(str(row["type"]))
+        room = rooms.get(room_id)
+        if kind is None or room is None:
+            found.append(f"{name}: unknown activity type {row['type']!r} or room {room_id!r}")
+            continue
+        start, end = _clock_minutes(str(row["start"])), _clock_minutes(str(row["end"]))
+        if end - start != round(kind.mean_process_time):
+            found.append(f"{name}: {end - start} min, its type takes {kind.mean_process_time:g}")
+        if room.room_type != kind.room_type:
+            found.append(f"{name} in {room_id}, a {room.room_type}, needs a {kind.room_type}")
+        lacking = sorted(set(kind.equipment) - set(room.equipment))
+        if lacking:
+            found.append(f"{name} in {room_id}, which lacks {', '.join(lacking)}")
+        if any(c.start <= day <= c.end for c in room.closures) or public:
+            found.append(f"{name} in {room_id}, closed on {day}")
+        room_type = room_types.get(room.room_type)
+        overtime = room_type.max_overtime_minutes if room_type else 0
+        turnover = room_type.turnover_minutes if room_type else 0
+        periods = sorted(
+            (o.start.hour * 60 + o.start.minute, o.end.hour * 60 + o.end.minute)
+            for o in room.opening
+            if weekday in o.weekdays
+        )
+        busy_from = start - kind.setup_minutes
+        inside = any(
+            low <= busy_from and end <= high + (overtime if high == periods[-1][1] else 0)
+            for low, high in periods
+        )
+        if not inside:
+            hours = ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}"
+                              for a, b in periods) or "closed"  # fmt: skip
+            found.append(f"{name} in {room_id} {row['start']}-{row['end']} outside {hours}")
+        busy_room[room_id].append((busy_from, end, turnover, name))
+        members = [m.split(":") for m in str(row["team_ids"]).split("|") if m]
+        count: dict[str, int] = defaultdict(int)
+        for member in members:
+            person, competence = member[0], member[1] if len(member) > 1 else ""
+            count[competence] += 1
+            held = staff[person].competences if person in staff else []
+            code = roster.get(person, "")
+            shift_id, _, as_competence = code.partition("/")
+            allowed = [as_competence] if as_competence else held
+            if competence not in allowed:
+                found.append(f"{name}: {person} serves as {competence!r} (may: {allowed})")
+            shift = shifts.get(shift_id)
+            if shift is None:
+                found.append(f"{name}: {person} is not on shift on {day}")
+                continue
+            first = shift.start.hour * 60 + shift.start.minute
+            if not (first <= start and end <= first + shift.span_minutes):
+                found.append(f"{name}: {person}'s shift {shift.id} does not cover it")
+            persons = kind.team.get(competence, 0.0)
+            share = persons / max(1, math.ceil(persons - 1e-9)) if persons else 1.0
+            busy_person[person].append((start, end, share, name))
+        for competence, persons in kind.team.items():
+            if count.get(competence, 0) != math.ceil(persons - 1e-9):
+                found.append(
+                    f"{name}: {count.get(competence, 0)} {competence}, its type needs "
+                    f"{math.ceil(persons - 1e-9)}"
+                )
+        for competence in set(count) - set(kind.team):
+            found.append(f"{name}: a {competence} its type does not need")
+    for room_id, items in busy_room.items():
+        items.sort()
+        for i, (low, high, turnover, name) in enumerate(items):
+            for other_low, other_high, _, other in items[i + 1 :]:
+                if other_low < high + turnover and low < other_high + turnover:
+                    found.append(f"{name} and {other} overlap in {room_id} (turnover {turnover})")
+    for person, spans in busy_person.items():
+        for moment, _, _, name in spans:
+            load = sum(share for low, high, share, _ in spans if low <= moment < high)
+            if load > 1.0 + 1e-9:
+                found.append(f"{person} at {moment // 60:02d}:{moment % 60:02d} ({name}): "
+                             f"{load:.0%} of a person")  # fmt: skip
+    return found
+
+
+__all__ = ["check_rooms", "check_schedule_frame"]

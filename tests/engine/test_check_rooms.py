@@ -3,11 +3,16 @@ the penalties are recomputed by hand."""
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
+from datetime import date
 
-from engine.check.rooms import check_rooms
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import tiny_document
+
+from engine.check.rooms import check_rooms, check_schedule_frame
 from models.rooms import RoomProblem, RoomSolution, room_problem
+from models.unit import Unit
 
 
 def _problem(**changes: object) -> RoomProblem:
@@ -126,3 +131,89 @@ def test_moves_and_re_rooming_of_published_activities_are_counted() -> None:
     assert changed.penalty_by_rule["changed"] == problem.weights.changed
     moved = check_rooms(problem, _schedule([0, 0], [480, 600], [(0, 0, 0)]))
     assert moved.penalty_by_rule["changed"] == problem.weights.changed
+
+
+# The written schedule against the unit itself
+
+WEEK = ["mon", "tue", "wed", "thu", "fri"]
+
+
+def _unit() -> Unit:
+    """The tiny unit with theatres or1 (a C-arm) and or2 (closed 9-10 March, turnover 15) and
+    a surgeon dan; the operation needs the C-arm, 1 surgeon and 2 nurses."""
+    opening = [{"weekdays": WEEK, "start": "08:00", "end": "16:00"}]
+    document = tiny_document(
+        room_types=[{"id": "theatre", "turnover_minutes": 15, "max_overtime_minutes": 30}],
+        rooms=[
+            {"id": "or1", "room_type": "theatre", "opening": opening, "equipment": ["c_arm"]},
+            {"id": "or2", "room_type": "theatre", "opening": opening,
+             "closures": [{"start": "2027-03-09", "end": "2027-03-10"}]},
+        ],
+    )  # fmt: skip
+    document["staff"].append({"id": "dan", "competences": ["surgeon"]})
+    document["activity_types"][0]["equipment"] = ["c_arm"]
+    return Unit.model_validate(document)
+
+
+ROSTER = {"anna": "D", "bert": "D", "cilla": "D", "dan": "D"}
+TEAM = "dan:surgeon|anna:nurse|bert:nurse"
+
+
+def _frame(*rows: tuple[str, str, str, str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(a, "op", room, start, end, team) for a, room, start, end, team in rows],
+        columns=["activity", "type", "room", "start", "end", "team_ids"],
+    )
+
+
+def _found(*rows: tuple[str, str, str, str, str], day: date = date(2027, 3, 8)) -> list[str]:
+    return check_schedule_frame(_unit(), day, _frame(*rows), ROSTER)
+
+
+def test_a_sound_written_schedule_passes() -> None:
+    assert (
+        _found(("op-1", "or1", "08:00", "10:00", TEAM), ("op-2", "or1", "10:15", "12:15", TEAM))
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "day", "fragment"),
+    [
+        ((("op-1", "or2", "08:00", "10:00", TEAM),), date(2027, 3, 8), "which lacks c_arm"),
+        # Easter Monday
+        ((("op-1", "or1", "08:00", "10:00", TEAM),), date(2027, 3, 29), "closed on 2027-03-29"),
+        ((("op-1", "or1", "07:30", "09:30", TEAM),), date(2027, 3, 8), "outside 08:00-16:00"),
+        ((("op-1", "or1", "14:40", "16:40", TEAM),), date(2027, 3, 8), "outside 08:00-16:00"),
+        ((("op-1", "or1", "08:00", "10:00", TEAM), ("op-2", "or1", "10:10", "12:10", TEAM)),
+         date(2027, 3, 8), "overlap in or1 (turnover 15)"),
+        ((("op-1", "or1", "08:00", "10:00", "dan:surgeon|anna:nurse"),), date(2027, 3, 8),
+         "1 nurse, its type needs 2"),
+        ((("op-1", "or1", "08:00", "10:00", "anna:surgeon|bert:nurse|cilla:nurse"),),
+         date(2027, 3, 8), "anna serves as 'surgeon'"),
+        ((("op-1", "or1", "08:00", "10:00", "dan:surgeon|anna:nurse|eva:nurse"),),
+         date(2027, 3, 8), "eva is not on shift"),
+        ((("op-1", "or1", "15:00", "17:00", TEAM),), date(2027, 3, 8), "shift D does not cover it"),
+        ((("op-1", "or1", "08:00", "09:00", TEAM),), date(2027, 3, 8),
+         "60 min, its type takes 120"),
+    ],
+)  # fmt: skip
+def test_the_written_schedule_is_checked_against_the_unit(
+    rows: tuple[tuple[str, str, str, str, str], ...], day: date, fragment: str
+) -> None:
+    assert any(fragment in line for line in _found(*rows, day=day)), _found(*rows, day=day)
+
+
+def test_a_closed_room_and_a_double_booked_person_in_the_written_schedule() -> None:
+    found = _found(("op-1", "or2", "08:00", "10:00", TEAM), day=date(2027, 3, 9))
+    assert "op-1 in or2, closed on 2027-03-09" in found
+    two_rooms = _unit().model_copy(deep=True)
+    for room in two_rooms.rooms:
+        room.equipment.append("c_arm")
+    found = check_schedule_frame(
+        two_rooms,
+        date(2027, 3, 8),
+        _frame(("op-1", "or1", "08:00", "10:00", TEAM), ("op-2", "or2", "09:00", "11:00", TEAM)),
+        ROSTER,
+    )
+    assert any(line.startswith("dan at 09:00 (op-2): 200% of a person") for line in found)
