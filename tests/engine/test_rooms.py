@@ -7,9 +7,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from engine.check.rooms import check_schedule_frame
 from engine.errors import InputError
 from engine.io import load_unit
 from engine.rooms import (
@@ -301,3 +305,67 @@ def test_no_free_person_when_a_room_is_free() -> None:
     assert explain_unplaced(day, unit, result.solution) == {
         1: "no free surgeon at the times a room is free (or1 10:00-16:00)"
     }
+
+
+# Property: every schedule of a random day passes both checkers
+
+
+@st.composite
+def days(draw: st.DrawFn) -> tuple[Unit, dict[str, int], dict[str, str]]:
+    shifts = [
+        {"id": "D", "start": "07:00", "end": "16:00", "paid_minutes": 480},
+        {"id": "L", "start": "11:00", "end": "19:00", "paid_minutes": 480},
+    ]
+    turnover = draw(st.sampled_from([0, 10, 25]))
+    afternoon_end = draw(st.sampled_from(["15:00", "17:00"]))
+    rooms = [
+        _theatre("or1", equipment=draw(st.sampled_from([[], ["c_arm"]]))),
+        _theatre("or2", opening=[
+            {"weekdays": WEEKDAYS, "start": "08:00", "end": "12:00"},
+            {"weekdays": WEEKDAYS, "start": "13:00", "end": afternoon_end},
+        ]),
+    ]  # fmt: skip
+    op = {
+        **tiny_document()["activity_types"][0],
+        "mean_process_time": draw(st.sampled_from([45, 90, 120])),
+    }
+    op["setup_minutes"] = draw(st.sampled_from([0, 15]))
+    op["team"] = {
+        "surgeon": draw(st.sampled_from([0.5, 1, 2])),
+        "nurse": draw(st.sampled_from([1, 1.5, 2])),
+    }
+    if draw(st.booleans()):
+        op["equipment"] = ["c_arm"]
+    unit = _unit(
+        shift_types=shifts,
+        rooms=rooms,
+        room_types=[{"id": "theatre", "turnover_minutes": turnover,
+                     "max_overtime_minutes": draw(st.sampled_from([0, 30]))}],
+        activity_types=[op, tiny_document()["activity_types"][1]],
+    )  # fmt: skip
+    roster = {
+        s: code
+        for s in ("anna", "bert", "cilla", "dan", "eva", "fia")
+        if (code := draw(st.sampled_from(["D", "L", "", "D/nurse"])))
+        and not (code == "D/nurse" and s == "dan")
+    }
+    return unit, {"op": draw(st.integers(1, 8))}, roster
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days())
+def test_every_schedule_of_a_day_passes_both_checkers(
+    case: tuple[Unit, dict[str, int], dict[str, str]],
+) -> None:
+    unit, counts, roster = case
+    day = compile_rooms(unit, DAY, counts, roster)
+    result = solve_rooms(day, SolveOptions(time_limit=3, num_workers=1))
+    assert result.solution is not None
+    assert result.check is not None
+    assert result.check.feasible, result.check.violations
+    frame = schedule_frame(day, result.solution)
+    codes = dict(zip(day.problem.staff_ids, day.staff_shift, strict=True))
+    assert check_schedule_frame(unit, DAY, frame, codes) == []
+    # every unplaced activity has a reason
+    reasons = explain_unplaced(day, unit, result.solution)
+    assert set(reasons) == set(np.nonzero(result.solution.room < 0)[0].tolist())
