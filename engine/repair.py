@@ -45,7 +45,7 @@ import csv
 import io
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -609,6 +609,8 @@ class Repair:
     under_cover
         People missing below the cover targets: ``published`` (before the change), ``vacated``
         and ``repaired``.
+    widened
+        True when the repair kept the wider neighbourhood (every day from today).
     reasons
         When no repair exists: which cover cannot be met, by how many people.
     notes
@@ -630,6 +632,8 @@ class Repair:
     widened: bool = False
     reasons: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    published_penalties: dict[str, int] = field(default_factory=dict)
+    """The checker's penalties of the published roster, before the changes."""
 
 
 def _under(problem: RosterProblem, solution: RosterSolution) -> int:
@@ -1026,6 +1030,7 @@ def repair_roster(state: Situation, options: SolveOptions | None = None, window:
         "vacated": vacated,
         "under_cover": under,
         "notes": state.notes,
+        "published_penalties": check_roster(before, roster).penalty_by_rule,
     }
     free = _neighbourhood(before, after, roster, today, window)
     if not free.any():

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.check.roster import check_roster
 from engine.errors import InputError
 from engine.io import load_unit, write_files
 from engine.repair import (
@@ -59,7 +58,6 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 def _summary(repair: Repair) -> dict[str, Any]:
     stats = repair.stats
-    published_check = check_roster(repair.problem, repair.published)
     summary: dict[str, Any] = {
         "status": stats.status.value,
         "objective": stats.objective,
@@ -80,7 +78,7 @@ def _summary(repair: Repair) -> dict[str, Any]:
         summary["hard_violations"] = len(repair.check.violations)
         summary["violations"] = [v.detail for v in repair.check.violations]
         summary["penalties"] = dict(sorted(repair.check.penalty_by_rule.items()))
-        summary["penalties_published"] = dict(sorted(published_check.penalty_by_rule.items()))
+        summary["penalties_published"] = dict(sorted(repair.published_penalties.items()))
     if repair.reasons:
         summary["infeasible"] = list(repair.reasons)
     return summary
