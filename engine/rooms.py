@@ -14,7 +14,8 @@ the day's roster (a shift code per staff member) into a :class:`models.rooms.Roo
   ``persons / ceil(persons)`` (an anaesthesiologist at 0.5 covers two theatres at once), drawn
   from the staff rostered that day: a shift code ``D`` lets the person serve in any of their
   competences, ``D/nurse`` (a substitute shift) only as ``nurse``; the person's shift clock
-  times bound the activities they serve;
+  times bound the activities they serve (a night shift that began the day before is not
+  counted: room activities are day work);
 - a published schedule (``rooms.csv`` of an earlier run) makes each activity it lists keep its
   room and start unless moving it pays (the rooms half of repair), and hints its team.
 

@@ -42,8 +42,9 @@ if TYPE_CHECKING:
 
     from models.unit import Unit
 
-NO_ROSTER = 3
-"""Exit code when no roster for the week could be computed (the reason is printed)."""
+NO_SCHEDULE = 3
+"""Exit code when no roster for the week, or no room schedule, was found (the reason is
+printed)."""
 
 PREPARE_SECONDS = 10.0
 """Time limit of each of the week's daily plan and roster when no ``--schedule`` is given."""
@@ -144,7 +145,7 @@ def run_rooms(args: argparse.Namespace) -> int:
             plan, roster, lines = _prepare(unit, day, options)
         except _NoRoster as error:
             sys.stderr.write(f"balans: {error}; give one with --schedule\n")
-            return NO_ROSTER
+            return NO_SCHEDULE
     counts = day_counts(plan, day, "daily_plan.csv")
     on_shift = day_roster(roster, day, "roster.csv")
     compiled = compile_rooms(unit, day, counts, on_shift, published=published, changes=changes)
@@ -209,7 +210,7 @@ def run_rooms(args: argparse.Namespace) -> int:
             lines.append(f"  ... {len(reasons_by_id) - 10} more in summary.json")
     lines.append(f"Wrote {', '.join(name for name, _ in files)} to {out}")
     sys.stdout.write("\n".join(lines) + "\n")
-    return 0 if result.solution is not None else NO_ROSTER
+    return 0 if result.solution is not None else NO_SCHEDULE
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
