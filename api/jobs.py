@@ -29,6 +29,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -138,8 +139,6 @@ def run_schedule(
     ``weeks`` (1 to 18, default 2). The roster solve gets what the daily plan leaves of the
     job's time limit.
     """
-    from datetime import date
-
     from engine.daily import plan_days
     from engine.roster import compile_roster, roster_grid, roster_summary, solve_roster
 
@@ -178,6 +177,85 @@ def run_schedule(
     return document
 
 
+def _date_param(params: Mapping[str, Any], name: str, default: date | None = None) -> date:
+    if name not in params:
+        if default is None:
+            raise InputError.single("params", name, None, "a date like 2027-03-02")
+        return default
+    try:
+        return date.fromisoformat(str(params[name]))
+    except ValueError:
+        raise InputError.single("params", name, params[name], "a date like 2027-03-02") from None
+
+
+def _mapping_param(params: Mapping[str, Any], name: str, expected: str) -> dict[str, Any] | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise InputError.single("params", name, value, expected)
+    return value
+
+
+def run_rooms(
+    unit: Unit, options: SolveOptions, progress: ProgressCallback, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The ``rooms`` kind: one day's activities into rooms, with start times and teams from
+    the staff on shift (CP-SAT), with the independent checker's verdict.
+
+    Parameters: ``date`` (required); ``activities`` (activity type -> count that day) and
+    ``roster`` (staff id -> shift code that day), by default that week's daily plan and a
+    one-week roster computed first, each with a fifth of the job's time limit.
+    """
+    from engine.daily import plan_days
+    from engine.rooms import (
+        check_day,
+        compile_rooms,
+        day_counts,
+        day_roster,
+        explain_unplaced,
+        room_summary,
+        schedule_frame,
+        solve_rooms,
+    )
+    from engine.roster import compile_roster, roster_grid, solve_roster
+
+    _unknown_params(params, ("date", "activities", "roster"))
+    day = _date_param(params, "date")
+    check_day(unit, day)
+    counts = _mapping_param(params, "activities", "activity type id -> count")
+    on_shift = _mapping_param(params, "roster", "staff id -> shift code")
+    for name, value in (counts or {}).items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InputError.single("params", f"activities.{name}", value, "a count >= 0")
+    started = time.perf_counter()
+    quick = replace(options, time_limit=(options.time_limit or 60.0) / 5)
+    if counts is None or on_shift is None:
+        monday = day - timedelta(days=day.weekday())
+        plan = plan_days(unit, monday, 1, options=replace(quick, abs_gap_limit=10.0))
+        if counts is None:
+            counts = day_counts(plan.days, day, "daily plan")
+        if on_shift is None:
+            problem = compile_roster(unit, monday, 1, plan.cover)
+            week = solve_roster(problem, quick)
+            if week.solution is None:
+                raise InputError.single(
+                    "params", "roster", None, "a roster of the day (none was found in time)"
+                )
+            on_shift = day_roster(roster_grid(problem, week.solution, monday), day, "roster")
+    compiled = compile_rooms(unit, day, counts, {k: str(v) for k, v in on_shift.items()})
+    left = None
+    if options.time_limit is not None:
+        left = max(1.0, options.time_limit - (time.perf_counter() - started))
+    result = solve_rooms(compiled, replace(options, time_limit=left), progress)
+    document: dict[str, Any] = {"unit": unit.id, **room_summary(compiled, result)}
+    if result.solution is not None:
+        reasons = explain_unplaced(compiled, unit, result.solution)
+        frame = schedule_frame(compiled, result.solution, reasons)
+        document["schedule"] = json.loads(frame.to_json(orient="records"))
+    return json.loads(json.dumps(document, default=str))  # type: ignore[no-any-return]
+
+
 JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
     {
         kind.name: kind
@@ -199,6 +277,12 @@ JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
                 run_schedule,
                 frozenset({"scheduler", "system"}),
                 "the daily plan of some weeks and the staff roster that carries it out",
+            ),
+            JobKind(
+                "rooms",
+                run_rooms,
+                frozenset({"scheduler", "system"}),
+                "one day's activities into rooms, with start times and teams (CP-SAT)",
             ),
         )
     }

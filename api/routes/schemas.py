@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from models.base import Id
 from models.scenario import Change
@@ -68,9 +68,11 @@ EXAMPLE_UNIT: dict[str, Any] = {
 
 
 Params = Annotated[
-    dict[Annotated[str, Field(max_length=64)], str | int | float | bool],
+    dict[Annotated[str, Field(max_length=64)], JsonValue],
     Field(max_length=20),
 ]
+"""A kind's own parameters: scalars, or JSON objects and lists (a day's roster, a change set,
+actual production) that the kind validates itself, naming the parameter."""
 
 
 class _Body(BaseModel):
@@ -142,7 +144,8 @@ class SolveJobRequest(_Body):
     params: Params = Field(
         default_factory=dict,
         description="the kind's own parameters: plan takes weeks; schedule takes start (a "
-        "Monday) and weeks",
+        "Monday) and weeks; rooms takes date and optionally activities (type -> count) and "
+        "roster (staff id -> shift code)",
     )
 
     @model_validator(mode="after")
