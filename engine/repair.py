@@ -1077,7 +1077,9 @@ def repair_roster(state: Situation, options: SolveOptions | None = None, window:
         reasons: tuple[str, ...] = ()
         if stats.status is SolveStatus.INFEASIBLE:
             first_day = state.published.day(part.first)
-            reasons = tuple(explain_infeasible(part.problem, options).lines(first_day))
+            # the hard rules alone: the change costs play no part in why none exists
+            rules_only = replace(part.problem, published=None, change_cost=None)
+            reasons = tuple(explain_infeasible(rules_only, options).lines(first_day))
         return Repair(
             solution=None,
             stats=stats,

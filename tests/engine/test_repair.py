@@ -377,3 +377,39 @@ def test_any_absence_is_repaired_within_the_rules(
     assert (repair.solution.shift[person, first : last + 1] == -1).all()
     assert np.array_equal(repair.solution.shift[:, :today], state.roster.shift[:, :today])
     assert repair.under_cover["repaired"] <= repair.under_cover["vacated"]
+
+
+def test_a_minimum_nobody_can_meet_is_explained(tmp_path: Path) -> None:
+    """Two nurses, both needed on Wednesday 10 March (a hard minimum of 2): with one of them
+    sick that day no roster exists, and the repair says which cover is short and by how many."""
+    document = tiny_document()
+    document["staff"] = [
+        {"id": "anna", "name": "Anna Berg", "competences": ["nurse"]},
+        {"id": "bert", "name": "Bert Lund", "competences": ["nurse"], "employment_rate": 0.5},
+    ]
+    unit = Unit.model_validate(document)
+    rows = [
+        (START + timedelta(days=d), "D", "nurse", 2 if d == 2 else 0, 2 if d == 2 else 1)
+        for d in range(14)
+        if (START + timedelta(days=d)).weekday() < 5
+    ]
+    cover = pd.DataFrame(rows, columns=["date", "shift", "competence", "minimum", "target"])
+    problem = compile_roster(unit, START, 2, cover)
+    result = solve_roster(problem, OPTIONS)
+    assert result.solution is not None
+    write_files(
+        tmp_path,
+        iter(
+            [
+                ("roster.csv", roster_grid(problem, result.solution, START).to_csv()),
+                ("cover.csv", cover.to_csv(index=False)),
+            ]
+        ),
+    )
+    day = START + timedelta(days=2)
+    changes = ChangeSet(today=day, absences=[StaffAbsence(staff="bert", start=day, end=day)])
+    repair = repair_roster(situation(unit, read_published(unit, tmp_path), changes), OPTIONS)
+    assert repair.solution is None
+    assert repair.check is None
+    assert repair.stats.status.value == "infeasible"
+    assert any("2027-03-10 D nurse: minimum 2" in r and "short by 1" in r for r in repair.reasons)
