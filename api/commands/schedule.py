@@ -48,9 +48,13 @@ def _weekly_plan(path: str | None) -> pd.DataFrame | None:
         frame = pd.read_csv(path)
     except (OSError, ValueError) as exc:
         raise InputError.single(path, "", None, f"a readable CSV file ({exc})") from None
+    if {"week", "kind", "id", "volume"} <= set(frame.columns):  # plan.csv of balans plan
+        frame = frame[frame["kind"] == "activity"].rename(columns={"id": "activity"})
     missing = {"week", "activity", "volume"} - set(frame.columns)
     if missing:
-        raise InputError.single(path, "columns", sorted(frame.columns), "week, activity, volume")
+        raise InputError.single(
+            path, "columns", sorted(frame.columns), "week, activity, volume (or plan.csv)"
+        )
     return frame
 
 

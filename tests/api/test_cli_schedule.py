@@ -80,3 +80,20 @@ def test_schedule_bad_start_is_one_line(folder: Path, tmp_path: Path) -> None:
         "balans: error: --start: got '2027-03-09', expected a Monday (plans run whole weeks)"
     )
     assert not (tmp_path / "o").exists()
+
+
+def test_schedule_takes_the_plan_file_that_balans_plan_writes(folder: Path, tmp_path: Path) -> None:
+    planned = tmp_path / "planned"
+    result = run("plan", folder, "--out", planned, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with (planned / "plan.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    ops = sum(float(r["volume"]) for r in rows if r["week"] == "2027-W10" and r["id"] == "op")
+    out = tmp_path / "out"
+    args = ("--start", "2027-03-08", "--weeks", "1", "--time-limit", "20", "--workers", "1")
+    plan_file = planned / "plan.csv"
+    result = run("schedule", folder, *args, "--plan", plan_file, "--out", out, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with (out / "daily_plan.csv").open(encoding="utf-8") as handle:
+        days = list(csv.DictReader(handle))
+    assert sum(float(r["volume"]) for r in days if r["activity"] == "op") == round(ops)
