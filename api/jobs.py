@@ -256,6 +256,68 @@ def run_rooms(
     return json.loads(json.dumps(document, default=str))  # type: ignore[no-any-return]
 
 
+def run_followup(
+    unit: Unit, options: SolveOptions, progress: ProgressCallback, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The ``followup`` kind: actual production against the plan, per day and week, and the
+    rest of the horizon re-balanced (two tactical solves and the daily plan of the weeks
+    followed).
+
+    Parameters: ``actual``, a list of ``{date, activity, count}`` (required); ``threshold``,
+    the share of the plan beyond which a cumulative deviation is flagged (default 0.05).
+    """
+    from engine.daily import DEFAULT_OPTIONS
+    from engine.followup import Period, WeeklyPlan, actuals_of, daily_plan_for, follow_up
+    from engine.plan import plan_unit
+    from models.followup import FollowUpOptions
+
+    _unknown_params(params, ("actual", "threshold"))
+    records = params.get("actual")
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise InputError.single(
+            "params", "actual", records, "a list of {date, activity, count} objects"
+        )
+    threshold = params.get("threshold", 0.05)
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold < 0:
+        raise InputError.single("params", "threshold", threshold, "a share >= 0 (0.05 for 5 %)")
+    first = unit.calendar.start
+    last = first + timedelta(weeks=unit.calendar.weeks, days=-1)
+    actual = actuals_of(
+        ((f"params.actual[{i}]", record) for i, record in enumerate(records)),
+        unit,
+        first,
+        last,
+        "the plan",
+        "params.actual",
+    )
+    started = time.perf_counter()
+    weekly = WeeklyPlan.of(plan_unit(unit, solve_options=options, checked=True))
+    daily_options = replace(
+        options,
+        time_limit=options.time_limit or DEFAULT_OPTIONS.time_limit,
+        abs_gap_limit=DEFAULT_OPTIONS.abs_gap_limit,
+    )
+    daily = daily_plan_for(unit, Period.of(actual), weekly, daily_options)
+    result = follow_up(
+        unit,
+        actual,
+        daily,
+        weekly,
+        options=FollowUpOptions(threshold=float(threshold)),
+        solve_options=options,
+    )
+    progress(Progress(elapsed=time.perf_counter() - started, objective=0.0, bound=0.0, solutions=1))
+    document = {
+        "unit": unit.id,
+        "summary": result.summary(),
+        "weeks": json.loads(result.week_totals().to_json(orient="records")),
+        "days": json.loads(result.comparison.days.to_json(orient="records", date_format="iso")),
+    }
+    if result.rebalance is not None:
+        document["replan"] = json.loads(result.rebalance.frame().to_json(orient="records"))
+    return json.loads(json.dumps(document, default=str))  # type: ignore[no-any-return]
+
+
 JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
     {
         kind.name: kind
@@ -283,6 +345,12 @@ JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
                 run_rooms,
                 frozenset({"scheduler", "system"}),
                 "one day's activities into rooms, with start times and teams (CP-SAT)",
+            ),
+            JobKind(
+                "followup",
+                run_followup,
+                frozenset({"planner", "scheduler", "system"}),
+                "actual production against the plan, and the rest of the horizon re-balanced",
             ),
         )
     }

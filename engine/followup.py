@@ -59,6 +59,7 @@ from models.followup import FollowUpOptions
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Iterable, Iterator, Mapping
 
     from engine.plan import PinnedVolume
     from models.plan import Array, BoolArray, IntArray, PlanOptions
@@ -138,50 +139,75 @@ def read_actuals(
     location = Path(path)
     delimiter, reader = _read_csv(location)
     _header(location, reader, ACTUAL_COLUMNS)
+
+    def records() -> Iterator[tuple[str, dict[str, str]]]:
+        for raw in reader:
+            cells = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
+            if any(cells.values()):
+                yield f"{location} line {reader.line_num}", cells
+
+    try:
+        return actuals_of(
+            records(), unit, first, last, plan, str(location), decimal_comma=delimiter != ","
+        )
+    except csv.Error as exc:
+        raise InputError.single(
+            f"{location} line {reader.line_num}", "", NO_VALUE, f"valid CSV ({exc})"
+        ) from None
+
+
+def actuals_of(
+    records: Iterable[tuple[str, Mapping[str, object]]],
+    unit: Unit,
+    first: date,
+    last: date,
+    plan: str,
+    source: str,
+    *,
+    decimal_comma: bool = False,
+) -> pd.DataFrame:
+    """Actual production from ``(where, {date, activity, count})`` records, each checked as
+    :func:`read_actuals` checks a line (``where`` names it in messages; ``source`` names the
+    whole when there is no record)."""
     known = [a.id for a in unit.activity_types]
     ids = set(known)
     shown = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
     rows: list[tuple[date, str, float]] = []
     problems: list[InputProblem] = []
-    try:
-        for raw in reader:
-            cells = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
-            if not any(cells.values()):
-                continue
-            where = f"{location} line {reader.line_num}"
-            count = len(problems)
-            text = cells.get("date", "")
-            try:
-                day = date.fromisoformat(text)
-            except ValueError:
-                problems.append(InputProblem(where, "date", text, "a date like 2027-03-01"))
-            else:
-                if not first <= day <= last:
-                    problems.append(
-                        InputProblem(where, "date", text, f"a day of {plan} {first} .. {last}")
-                    )
-            activity = cells.get("activity", "")
-            if activity not in ids:
+    for where, cells in records:
+        count = len(problems)
+        text = str(cells.get("date", ""))
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            problems.append(InputProblem(where, "date", text, "a date like 2027-03-01"))
+        else:
+            if not first <= day <= last:
                 problems.append(
-                    InputProblem(where, "activity", activity, f"an activity type id ({shown})")
+                    InputProblem(where, "date", text, f"a day of {plan} {first} .. {last}")
                 )
-            number = cells.get("count", "")
-            try:
-                value = float(number.replace(",", ".") if delimiter != "," else number)
-            except ValueError:
-                value = math.nan
-            if not (math.isfinite(value) and value >= 0):
-                problems.append(InputProblem(where, "count", number, "a number >= 0"))
-            if len(problems) == count:
-                rows.append((day, activity, value))
-    except csv.Error as exc:
-        raise InputError.single(
-            f"{location} line {reader.line_num}", "", NO_VALUE, f"valid CSV ({exc})"
-        ) from None
+        activity = str(cells.get("activity", ""))
+        if activity not in ids:
+            problems.append(
+                InputProblem(where, "activity", activity, f"an activity type id ({shown})")
+            )
+        number = cells.get("count", "")
+        try:
+            if isinstance(number, bool):
+                raise ValueError
+            if isinstance(number, str) and decimal_comma:
+                number = number.replace(",", ".")
+            value = float(number)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            value = math.nan
+        if not (math.isfinite(value) and value >= 0):
+            problems.append(InputProblem(where, "count", number, "a number >= 0"))
+        if len(problems) == count:
+            rows.append((day, activity, value))
     if problems:
         raise InputError(problems)
     if not rows:
-        raise InputError.single(str(location), "", NO_VALUE, "at least one row of actuals")
+        raise InputError.single(source, "", NO_VALUE, "at least one row of actuals")
     frame = pd.DataFrame(rows, columns=list(ACTUAL_COLUMNS))
     summed: pd.DataFrame = frame.groupby(["date", "activity"], as_index=False, sort=True).agg(
         count=("count", "sum")
