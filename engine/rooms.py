@@ -34,6 +34,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
+from itertools import combinations
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -705,7 +706,37 @@ def _free_gaps(day: RoomDay, solution: RoomSolution, r: int) -> list[tuple[int, 
     return gaps
 
 
-def _free_staff(day: RoomDay, solution: RoomSolution, a: int, c: int, start: int) -> int:
+def _shared_shortfall(
+    day: RoomDay, a: int, candidates: Mapping[int, list[int]]
+) -> tuple[list[int], list[int]] | None:
+    """The smallest set of needed competences whose candidates together are fewer than the
+    people those competences need (Hall's condition: no team can be formed), as
+    ``(competences, people)``; None when a team can be formed."""
+    p = day.problem
+    needed = [c for c in candidates if p.need[a, c] > 0]
+    for size in range(1, len(needed) + 1):
+        for group in combinations(needed, size):
+            people = sorted({s for c in group for s in candidates[c]})
+            if len(people) < sum(int(p.need[a, c]) for c in group):
+                return list(group), people
+    return None
+
+
+def _shortfall_text(day: RoomDay, a: int, group: list[int], people: list[int], what: str) -> str:
+    p = day.problem
+    if len(group) == 1:
+        c = group[0]
+        return f"{len(people)} {p.competence_ids[c]} {what}, {int(p.need[a, c])} needed"
+    names = " or ".join(p.competence_ids[c] for c in group)
+    wanted = ", ".join(f"{int(p.need[a, c])} {p.competence_ids[c]}" for c in group)
+    who = ", ".join(p.staff_ids[s] for s in people)
+    return (
+        f"only {len(people)} people {what} as {names} ({who}), the team needs "
+        f"{sum(int(p.need[a, c]) for c in group)} ({wanted})"
+    )
+
+
+def _free_staff(day: RoomDay, solution: RoomSolution, a: int, c: int, start: int) -> list[int]:
     """Staff of competence ``c`` whose shift covers activity ``a`` at ``start`` and who have
     the load left for it then."""
     p = day.problem
@@ -716,15 +747,15 @@ def _free_staff(day: RoomDay, solution: RoomSolution, a: int, c: int, start: int
     ):
         b_start = int(solution.start[b])
         load_at[int(s)].append((b_start, b_start + int(p.duration[b]), int(p.load[b, cc])))
-    count = 0
+    free = []
     for s in np.nonzero(p.staff_can[:, c])[0].tolist():
         if not (p.staff_start[s] <= start and end <= p.staff_end[s]):
             continue
         moments = [start] + [lo for lo, _, _ in load_at[s] if start < lo < end]
         peak = max(sum(load for lo, hi, load in load_at[s] if lo <= m < hi) for m in moments)
         if peak + int(p.load[a, c]) <= FULL_LOAD:
-            count += 1
-    return count
+            free.append(s)
+    return free
 
 
 def explain_unplaced(day: RoomDay, unit: Unit, solution: RoomSolution) -> dict[int, str]:
@@ -734,7 +765,8 @@ def explain_unplaced(day: RoomDay, unit: Unit, solution: RoomSolution) -> dict[i
     1. no room of its type is open that day (each room's reason);
     2. no open room of its type holds its equipment;
     3. it is longer than any open room's day;
-    4. fewer people of a competence are rostered with a shift that covers it than it needs;
+    4. fewer people of a competence (or of several competences together, when the same
+       people hold them) are rostered with a shift that covers it than it needs;
     5. no room of its type has a free period long enough left;
     6. in every free period long enough, some competence has fewer free people than needed;
     7. otherwise the solver did not place it within its time limit (room and team were free).
@@ -781,20 +813,18 @@ def explain_unplaced(day: RoomDay, unit: Unit, solution: RoomSolution) -> dict[i
             continue
         low = min(int(p.room_open[r] + p.setup[a]) for r in equipped)
         high = max(int(p.room_close[r] + p.room_overtime[r]) for r in equipped) - duration
-        short = []
-        for c in np.nonzero(p.need[a] > 0)[0].tolist():
-            fit = [
+        fit = {
+            c: [
                 s
                 for s in np.nonzero(p.staff_can[:, c])[0].tolist()
                 if max(low, int(p.staff_start[s])) <= min(high, int(p.staff_end[s]) - duration)
             ]
-            if len(fit) < p.need[a, c]:
-                short.append(
-                    f"{len(fit)} {p.competence_ids[c]} rostered with a shift that covers it, "
-                    f"{int(p.need[a, c])} needed"
-                )
-        if short:
-            reasons[a] = "; ".join(short)
+            for c in np.nonzero(p.need[a] > 0)[0].tolist()
+        }
+        shortfall = _shared_shortfall(day, a, fit)
+        if shortfall is not None:
+            what = "rostered with a shift that covers it"
+            reasons[a] = _shortfall_text(day, a, *shortfall, what)
             continue
         setup = int(p.setup[a])
         windows = []  # (room, earliest start, latest start) in each free period
@@ -819,14 +849,15 @@ def explain_unplaced(day: RoomDay, unit: Unit, solution: RoomSolution) -> dict[i
         free_at = None
         for r, first, last in windows:
             for start in sorted({*range(first, last + 1, 5), last}):
-                short_of = [
-                    c
+                free = {
+                    c: _free_staff(day, solution, a, c, start)
                     for c in np.nonzero(p.need[a] > 0)[0].tolist()
-                    if _free_staff(day, solution, a, c, start) < p.need[a, c]
-                ]
-                for c in short_of:
-                    missing[c] += 1
-                if not short_of:
+                }
+                team_short = _shared_shortfall(day, a, free)
+                if team_short is not None:
+                    for c in team_short[0]:
+                        missing[c] += 1
+                else:
                     free_at = (r, start)
                     break
             if free_at:

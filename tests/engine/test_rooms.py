@@ -105,6 +105,12 @@ def test_unplaced_reasons_from_the_data() -> None:
     assert explain_unplaced(day, unit, result.solution) == {
         0: "0 surgeon rostered with a shift that covers it, 1 needed"
     }
+    # cilla may be the surgeon or a nurse, not both: three people needed, two on shift
+    day, result = _solve(unit, one, {"anna": "D", "cilla": "D"})
+    assert explain_unplaced(day, unit, result.solution) == {
+        0: "only 2 people rostered with a shift that covers it as nurse or surgeon (anna, "
+        "cilla), the team needs 3 (2 nurse, 1 surgeon)"
+    }
     # the operation needs a C-arm that no theatre has
     equipped = _unit(
         activity_types=[
