@@ -5,13 +5,14 @@ the person's optional interval.
 Domains are cut from the data before any constraint: a room is a candidate only when the
 activity fits between its opening (after the setup) and its closing plus overtime, within the
 activity's window; a person only when their shift can hold the activity somewhere in that span.
-An activity with no candidate room, or too few candidates for some competence, is fixed
-unplaced.
+An activity with no candidate room, or too few candidates for some competences together, is
+fixed unplaced.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -71,6 +72,18 @@ def candidate_staff(problem: RoomProblem, a: int, c: int, low: int, high: int) -
     ]
 
 
+def team_possible(problem: RoomProblem, a: int, teams: dict[int, list[int]]) -> bool:
+    """Hall's condition: every set of needed competences has at least as many candidates
+    together as it needs people (a person serves in one competence at a time)."""
+    needed = list(teams)
+    for size in range(1, len(needed) + 1):
+        for group in combinations(needed, size):
+            people = {s for c in group for s in teams[c]}
+            if len(people) < sum(int(problem.need[a, c]) for c in group):
+                return False
+    return True
+
+
 def add_variables(model: cp_model.CpModel, problem: RoomProblem) -> RoomVars:
     """Create the variables of ``problem`` in ``model`` (see the module docstring)."""
     v = RoomVars(present=[], start=[], start_range=[], room=[], room_interval=[])
@@ -84,9 +97,7 @@ def add_variables(model: cp_model.CpModel, problem: RoomProblem) -> RoomVars:
             for c in range(problem.n_competences)
             if problem.need[a, c] > 0
         }
-        placeable = bool(rooms) and all(
-            len(staff) >= problem.need[a, c] for c, staff in teams.items()
-        )
+        placeable = bool(rooms) and team_possible(problem, a, teams)
         present = model.new_bool_var(f"present[{a}]")
         start = model.new_int_var(low, high, f"start[{a}]")
         v.present.append(present)
