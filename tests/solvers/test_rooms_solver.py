@@ -340,8 +340,7 @@ def test_iterated_greedy_finds_a_better_order() -> None:
 
 
 def test_a_team_the_people_cannot_form_is_fixed_unplaced_and_proven() -> None:
-    # one c0 and one c1 needed; both people hold both, but a third activity-mate is missing:
-    # two people, the team needs three (two c0 and one c1)
+    # two c0 and one c1 needed, two people who hold both: the team needs three people
     problem = room_problem([60], 1, competences=2, staff=2, need=[[2, 1]])
     result = _solve(problem)
     assert result.stats.status is SolveStatus.OPTIMAL
