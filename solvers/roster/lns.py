@@ -37,10 +37,14 @@ if TYPE_CHECKING:
     from models.roster import BoolArray, IntArray, RosterProblem
     from solvers.common import ProgressCallback
 
-SUB_TIME_LIMIT = 2.0
+SUB_TIME_LIMIT = 1.0
 """Seconds per neighbourhood solve, at most."""
 
-START_CELLS = 600
+SUB_NATIVE = {"cp_model_presolve": False}
+"""CP-SAT parameters of a neighbourhood solve, under the caller's own: CP-SAT's presolve of a
+small sub-problem costs more than it saves (probing took most of each solve)."""
+
+START_CELLS = 300
 """Free (staff, day, shift) cells of the first neighbourhoods, about."""
 
 MIN_CELLS, MAX_CELLS = 150, 6000
@@ -242,7 +246,7 @@ def improve(
         The best roster found (``solution`` itself if nothing better), its objective and
         counts.
     """
-    from solvers.roster.solve import solve
+    from solvers.roster.solve import _solve_whole
 
     started = time.perf_counter()
     deadline = started + time_limit
@@ -265,9 +269,12 @@ def improve(
         if before is None:  # cannot happen for an exact sub-problem; skip rather than fail
             continue
         sub_options = replace(
-            options, time_limit=min(SUB_TIME_LIMIT, left), seed=rng.randrange(1 << 30)
+            options,
+            time_limit=min(SUB_TIME_LIMIT, left),
+            seed=rng.randrange(1 << 30),
+            native={**SUB_NATIVE, **options.native},
         )
-        result = solve(sub, sub_options, hint=start, decompose=False, lns=0.0)
+        result = _solve_whole(sub, sub_options, None, start)
         if result.stats.status is SolveStatus.OPTIMAL:
             cells = min(MAX_CELLS, int(cells * 1.15) + 1)
         elif result.stats.wall_time >= 0.9 * SUB_TIME_LIMIT:

@@ -13,6 +13,7 @@ from ortools.sat.python import cp_model
 from models.roster import RosterResult, RosterSolution
 from models.solve import SolveStats, SolveStatus
 from solvers.common import Progress, ProgressCallback, SolveOptions
+from solvers.roster.bound import cover_bound
 from solvers.roster.constraints import add_hard_rules, cover_cells
 from solvers.roster.decompose import Part, parts, restrict, restrict_solution
 from solvers.roster.lns import evaluate, improve
@@ -221,6 +222,9 @@ def _solve_whole(
         solution, stats, penalties = _search(
             problem, solution, stats, penalties, replace(options, time_limit=left), progress
         )
+        # the same roster with identical staff in the order the model asks for, so that it can
+        # be given back as a hint row for row
+        solution = canonical(problem, solution)
     return RosterResult(stats=stats, solution=solution, penalties=penalties)
 
 
@@ -238,11 +242,13 @@ def _search(
     evaluated = evaluate(problem, solution)
     if evaluated is None:  # the model's own roster always meets its rules; keep it as it is
         return solution, stats, penalties
-    offset, count = stats.wall_time, 0
+    offset = stats.wall_time
+    last = [stats.objective, 0.0]  # objective and count of the last report
 
     def report(p: Progress) -> None:
+        last[:] = [p.objective, p.solutions]
         if progress is not None:
-            progress(Progress(offset + p.elapsed, p.objective, stats.bound, count + p.solutions))
+            progress(Progress(offset + p.elapsed, p.objective, stats.bound, p.solutions))
 
     left = options.time_limit - (time.perf_counter() - started)
     found = improve(
@@ -255,6 +261,9 @@ def _search(
     else:
         penalties = evaluated[1]
     objective = float(sum(penalties.values()))
+    if progress is not None and objective != last[0]:  # CP-SAT's last roster carried slack
+        elapsed = offset + time.perf_counter() - started
+        progress(Progress(elapsed, objective, stats.bound, int(last[1]) + 1))
     stats = replace(
         stats,
         status=SolveStatus.OPTIMAL if objective <= stats.bound else SolveStatus.FEASIBLE,
@@ -292,7 +301,12 @@ def _solve_parts(
             return None
         return max(0.0, options.time_limit - (time.perf_counter() - started))
 
-    first_only = replace(options, native={**options.native, "stop_after_first_solution": True})
+    # CP-SAT's presolve of a big part took most of the time to its first roster (6.8 s of it
+    # against 1.9 s without, on the clinic's nurses)
+    first_only = replace(
+        options,
+        native={"cp_model_presolve": False, **options.native, "stop_after_first_solution": True},
+    )
     for i in order:
         sub_hint = None if hint is None else restrict_solution(hint, pieces[i])
         result = _solve_whole(subs[i], replace(first_only, time_limit=left()), None, sub_hint)
@@ -387,7 +401,8 @@ def solve(
     """Solve a roster problem with CP-SAT and large neighbourhood search.
 
     Independent parts (:mod:`solvers.roster.decompose`) are solved one after the other and
-    joined, which is exact: the objective is their sum.
+    joined, which is exact: the objective is their sum. The bound is the better of CP-SAT's
+    and the cover relaxation's (:mod:`solvers.roster.bound`).
 
     Parameters
     ----------
@@ -424,5 +439,22 @@ def solve(
         raise ValueError(f"lns must be a share of the time in [0, 1), got {lns}")
     pieces = parts(problem) if decompose else []
     if len(pieces) <= 1:
-        return _solve_whole(problem, options, progress, hint, share)
-    return _solve_parts(problem, pieces, options, progress, hint, share)
+        result = _solve_whole(problem, options, progress, hint, share)
+    else:
+        result = _solve_parts(problem, pieces, options, progress, hint, share)
+    return _with_cover_bound(problem, result)
+
+
+def _with_cover_bound(problem: RosterProblem, result: RosterResult) -> RosterResult:
+    """``result`` with the bound of :func:`solvers.roster.bound.cover_bound` when it is
+    higher than CP-SAT's (and the status optimal when it meets the objective)."""
+    stats = result.stats
+    if stats.status is not SolveStatus.FEASIBLE:
+        return result
+    started = time.perf_counter()
+    bound = cover_bound(problem, time_limit=5.0)
+    wall = stats.wall_time + time.perf_counter() - started
+    if bound <= stats.bound:
+        return replace(result, stats=replace(stats, wall_time=wall))
+    status = SolveStatus.OPTIMAL if stats.objective <= bound else SolveStatus.FEASIBLE
+    return replace(result, stats=replace(stats, bound=bound, status=status, wall_time=wall))
