@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from app_support import Service, running_service, settings_for
@@ -368,6 +369,121 @@ def test_schedule_kind_rosters_the_daily_plan_for_schedulers(service: Service) -
     worked = {staff: len(days) for staff, days in result["roster"].items()}
     assert set(worked) <= {"anna", "bert", "cilla"}
     assert all(shift == "D" for days in result["roster"].values() for shift in days.values())
+
+
+def rooms_job(service: Service, params: dict[str, object]) -> dict[str, Any]:
+    body = {
+        "kind": "rooms",
+        "unit_id": "tiny",
+        "options": {"time_limit": 10, "num_workers": 1},
+        "params": params,
+    }
+    response = submit(service, body, role="scheduler")
+    assert response.status_code == 202, response.text
+    job = service.wait(response.json()["id"], role="scheduler")
+    assert job["state"] == "succeeded", job
+    result = service.client.get(
+        f"/api/v1/solve-jobs/{job['id']}/result", headers=service.headers("scheduler")
+    )
+    assert result.status_code == 200, result.text
+    return result.json()  # type: ignore[no-any-return]
+
+
+def test_rooms_kind_places_a_days_operations_with_their_teams(service: Service) -> None:
+    roster = {"anna": "D", "bert": "D", "cilla": "D"}
+    job = rooms_job(service, {"date": "2027-03-09", "activities": {"op": 2}, "roster": roster})
+    result = job["result"]
+    assert (result["placed"], result["unplaced"], result["hard_violations"]) == (2, 0, 0)
+    rows = sorted(result["schedule"], key=lambda row: row["start"])
+    assert {row["room"] for row in rows} == {"or1"}
+    # One surgeon and two nurses each time: the same three people, one operation after the other.
+    assert all(sorted(row["team_ids"].split("|")) == sorted(
+        ["cilla:surgeon", "anna:nurse", "bert:nurse"]) for row in rows)  # fmt: skip
+    assert rows[0]["end"] <= rows[1]["start"]
+
+
+def test_rooms_kind_names_why_an_operation_has_no_team(service: Service) -> None:
+    # cilla can be surgeon or nurse, not both at once: one nurse is missing.
+    roster = {"anna": "D", "cilla": "D"}
+    job = rooms_job(service, {"date": "2027-03-09", "activities": {"op": 1}, "roster": roster})
+    result = job["result"]
+    assert (result["placed"], result["unplaced"]) == (0, 1)
+    [row] = result["schedule"]
+    assert row["room"] == ""
+    assert "nurse" in row["reason"]
+
+
+def test_rooms_kind_plans_the_week_when_given_only_the_date(service: Service) -> None:
+    result = rooms_job(service, {"date": "2027-03-09"})["result"]
+    assert result["date"] == "2027-03-09"
+    assert result["activities"] == result["placed"] + result["unplaced"] > 0
+    assert result["hard_violations"] == 0
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "date"),
+        ({"date": "2027-03-09", "activities": {"op": -1}}, "activities.op"),
+        ({"date": "2027-03-09", "roster": ["anna"]}, "roster"),
+    ],
+)
+def test_bad_rooms_parameters_fail_the_job_naming_the_parameter(
+    service: Service, params: dict[str, object], field: str
+) -> None:
+    body = {"kind": "rooms", "unit_id": "tiny", "params": params}
+    job = service.wait(submit(service, body, role="scheduler").json()["id"], role="scheduler")
+    assert job["state"] == "failed"
+    assert job["error"]["problems"][0]["field"] == field
+
+
+def test_followup_kind_compares_actuals_and_replans_the_rest(service: Service) -> None:
+    actual = [
+        {"date": "2027-03-08", "activity": "op", "count": 1},
+        {"date": "2027-03-09", "activity": "op", "count": 2},
+        {"date": "2027-03-14", "activity": "op", "count": 0},
+    ]
+    body = {
+        "kind": "followup",
+        "unit_id": "tiny",
+        "options": {"time_limit": 20, "num_workers": 1},
+        "params": {"actual": actual},
+    }
+    response = submit(service, body, role="planner")
+    assert response.status_code == 202, response.text
+    job = service.wait(response.json()["id"], role="planner")
+    assert job["state"] == "succeeded", job
+    result = service.client.get(
+        f"/api/v1/solve-jobs/{job['id']}/result", headers=service.headers("planner")
+    ).json()["result"]
+    [week] = result["weeks"]
+    # W10 plans ten operations and two bed-days each; three operations were done
+    assert week["week"] == "2027-W10"
+    assert week["actual"] == pytest.approx(3.0)
+    assert week["deviation"] == pytest.approx(week["actual"] - week["planned"])
+    assert week["deviation"] < 0
+    assert result["replan"]  # W11 is planned again with the patients still waiting
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "actual"),
+        ({"actual": [{"date": "2027-03-08", "activity": "walk", "count": 1}]}, "activity"),
+        ({"actual": [{"date": "2027-03-08", "activity": "op", "count": -1}]}, "count"),
+        (
+            {"actual": [{"date": "2027-03-08", "activity": "op", "count": 1}], "threshold": -1},
+            "threshold",
+        ),
+    ],
+)
+def test_bad_followup_parameters_fail_the_job_naming_the_field(
+    service: Service, params: dict[str, object], field: str
+) -> None:
+    body = {"kind": "followup", "unit_id": "tiny", "params": params}
+    job = service.wait(submit(service, body, role="planner").json()["id"], role="planner")
+    assert job["state"] == "failed"
+    assert job["error"]["problems"][0]["field"] == field
 
 
 @pytest.mark.parametrize(
