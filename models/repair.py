@@ -96,15 +96,16 @@ class RepairWeights(DomainModel):
     ``day_off_far`` and ``day_off_near``: the near value on ``today``, falling linearly to the far
     value ``near_days`` days later and staying there. Each person missing below the cover the
     published roster gave (or below the new need, where it rose) costs ``uncovered``, so one
-    vacancy is worth several changes; every change costs more than any substitution, so a
-    repair never moves people to gain anything else."""
+    vacancy is worth a few changes (about 3 day-off changes today, up to 13 working-day changes
+    two weeks ahead) and no more; every change costs more than any substitution, so a repair
+    never moves people to gain anything else."""
 
     change_near: Annotated[int, Field(ge=1)] = 30
     change_far: Annotated[int, Field(ge=1)] = 15
     day_off_near: Annotated[int, Field(ge=1)] = 60
     day_off_far: Annotated[int, Field(ge=1)] = 40
     near_days: Annotated[int, Field(ge=1, le=126)] = 14
-    uncovered: Annotated[int, Field(ge=1)] = 500
+    uncovered: Annotated[int, Field(ge=1)] = 200
     overtime_per_hour: Annotated[int, Field(ge=0)] = 5
     """Cost per hour above contract of a candidate for a shift (the ranking only)."""
 
