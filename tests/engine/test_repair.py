@@ -107,7 +107,7 @@ def working(folder: Path, unit: Unit, day: int, shift: str = "D") -> str:
     """A nurse who works ``shift`` on ``day`` in the published roster."""
     published = read_published(unit, folder)
     for member, row in zip(unit.staff, published.grid, strict=True):
-        if member.id.startswith("n") and row[day] == shift:
+        if member.competences[0] == "nurse" and row[day] == shift:
             return member.id
     raise AssertionError(f"nobody on {shift} on day {day}")
 
