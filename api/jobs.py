@@ -28,7 +28,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -37,7 +37,7 @@ from sqlalchemy import select, update
 
 from api.db import Job, JobResult, utcnow
 from engine.balance import balance
-from engine.errors import InputError
+from engine.errors import NO_VALUE, InputError
 from models.unit import Unit
 from solvers.common import Progress, ProgressCallback, SolveOptions
 
@@ -129,6 +129,13 @@ def run_plan(
     return plan.to_dict()
 
 
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """A frame's rows as JSON objects, a ``date`` column as ``YYYY-MM-DD``."""
+    if "date" in frame.columns:
+        frame = frame.assign(date=frame["date"].astype(str))
+    return json.loads(frame.to_json(orient="records"))  # type: ignore[no-any-return]
+
+
 def run_schedule(
     unit: Unit, options: SolveOptions, progress: ProgressCallback, params: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -137,7 +144,8 @@ def run_schedule(
 
     Parameters: ``start`` (a Monday, ``YYYY-MM-DD``; default the calendar's first day) and
     ``weeks`` (1 to 18, default 2). The roster solve gets what the daily plan leaves of the
-    job's time limit.
+    job's time limit. The result (``start``, ``weeks``, ``roster``, ``cover``, ``daily_plan``)
+    is what the ``repair`` kind takes as the published schedule.
     """
     from engine.daily import plan_days
     from engine.roster import compile_roster, roster_grid, roster_summary, solve_roster
@@ -164,8 +172,9 @@ def run_schedule(
         "unit": unit.id,
         "start": start.isoformat(),
         "weeks": weeks,
-        "daily_plan": json.loads(daily.days.to_json(orient="records", date_format="iso")),
-        "unplaced": json.loads(daily.unplaced.to_json(orient="records")),
+        "daily_plan": _records(daily.days),
+        "cover": _records(daily.cover),
+        "unplaced": _records(daily.unplaced),
         "roster_summary": json.loads(json.dumps(roster_summary(problem, result), default=str)),
     }
     if result.solution is not None:
@@ -252,7 +261,7 @@ def run_rooms(
     if result.solution is not None:
         reasons = explain_unplaced(compiled, unit, result.solution)
         frame = schedule_frame(compiled, result.solution, reasons)
-        document["schedule"] = json.loads(frame.to_json(orient="records"))
+        document["schedule"] = _records(frame)
     return json.loads(json.dumps(document, default=str))  # type: ignore[no-any-return]
 
 
@@ -311,11 +320,92 @@ def run_followup(
         "unit": unit.id,
         "summary": result.summary(),
         "weeks": json.loads(result.week_totals().to_json(orient="records")),
-        "days": json.loads(result.comparison.days.to_json(orient="records", date_format="iso")),
+        "days": _records(result.comparison.days),
     }
     if result.rebalance is not None:
         document["replan"] = json.loads(result.rebalance.frame().to_json(orient="records"))
     return json.loads(json.dumps(document, default=str))  # type: ignore[no-any-return]
+
+
+def run_repair(
+    unit: Unit, options: SolveOptions, progress: ProgressCallback, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The ``repair`` kind: a published roster repaired after changes (absences, extra
+    activities, rooms closed) with as few changed assignments as possible, or the staff ranked
+    who could take one shift.
+
+    Parameters: ``schedule``, the published schedule: the result of a ``schedule`` job
+    (``start``, ``weeks``, ``roster``, ``cover``, ``daily_plan``); ``changes``, a change set as
+    in a change file (``today``, ``absences``, ``extra_activities``, ``room_closures``,
+    ``weights``); ``today`` (a date, overriding the change set's); ``candidates``, ``{date,
+    shift, competence}`` to rank the staff for that shift instead of repairing; ``window``,
+    days around each change free to move (0 to 14, default 3).
+    """
+    from engine.repair import (
+        changes_of,
+        published_of,
+        rank_candidates,
+        repair_roster,
+        repair_summary,
+        situation,
+    )
+    from engine.roster import roster_grid
+
+    _unknown_params(params, ("schedule", "changes", "today", "candidates", "window"))
+    document = _mapping_param(params, "schedule", "the result of a schedule job")
+    if document is None:
+        raise InputError.single("params", "schedule", None, "the result of a schedule job")
+    published = published_of(unit, document, "params.schedule")
+    changes = changes_of(params.get("changes"), "params.changes")
+    today = _date_param(params, "today") if "today" in params else None
+    window = _int_param(params, "window", 3, 0, 14)
+    state = situation(unit, published, changes, today, "params.changes")
+    wanted = _mapping_param(params, "candidates", "{date, shift, competence}")
+    if wanted is not None:
+        extra = sorted(set(wanted) - {"date", "shift", "competence"})
+        if extra or "shift" not in wanted:
+            raise InputError.single(
+                "params.candidates", extra[0] if extra else "shift", None, "date, shift"
+            )
+        started = time.perf_counter()
+        competence = wanted.get("competence")
+        ranking = rank_candidates(
+            state,
+            _date_param(wanted, "date"),
+            str(wanted["shift"]),
+            None if competence is None else str(competence),
+            source="params.candidates",
+        )
+        progress(
+            Progress(
+                elapsed=time.perf_counter() - started,
+                objective=0.0,
+                bound=0.0,
+                solutions=len(ranking.candidates),
+            )
+        )
+        ranked = {
+            "day": ranking.day,
+            "shift": ranking.shift,
+            "competences": ranking.competences,
+            "candidates": [asdict(c) for c in ranking.candidates],
+            "excluded": ranking.excluded,
+            "excluded_staff": ranking.excluded_staff,
+        }
+        return json.loads(json.dumps({"unit": unit.id, **ranked}, default=str))  # type: ignore[no-any-return]
+    repair = repair_roster(state, options, window=window)
+    result: dict[str, Any] = {
+        "unit": unit.id,
+        "summary": repair_summary(repair),
+        "changes": [{**asdict(c), "text": c.text()} for c in repair.changes],
+    }
+    if repair.solution is not None:
+        grid = roster_grid(repair.problem, repair.solution, repair.start)
+        result["roster"] = {
+            str(staff): {str(day): shift for day, shift in row.items() if shift}
+            for staff, row in grid.iterrows()
+        }
+    return json.loads(json.dumps(result, default=str))  # type: ignore[no-any-return]
 
 
 JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
@@ -352,6 +442,12 @@ JOB_KINDS: Mapping[str, JobKind] = MappingProxyType(
                 frozenset({"planner", "scheduler", "system"}),
                 "actual production against the plan, and the rest of the horizon re-balanced",
             ),
+            JobKind(
+                "repair",
+                run_repair,
+                frozenset({"scheduler", "system"}),
+                "a published roster repaired after changes, or the staff ranked for a shift",
+            ),
         )
     }
 )
@@ -371,7 +467,7 @@ def _problems(error: InputError) -> list[dict[str, Any]]:
         {
             "source": p.source,
             "field": p.field,
-            "value": None if p.value is None else repr(p.value),
+            "value": None if p.value is None or p.value is NO_VALUE else repr(p.value),
             "expected": p.expected,
             "message": str(p),
         }

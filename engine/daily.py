@@ -233,7 +233,7 @@ def build_problem(
     )
 
 
-def _cover(
+def cover_of(
     unit: Unit, horizon: Horizon, per_day: npt.NDArray[np.float64], beds: pd.DataFrame
 ) -> pd.DataFrame:
     """Staff per day, shift and competence for the activities of ``per_day`` (activities x
@@ -343,7 +343,7 @@ def plan_days(
     return DailyPlan(
         days=days.reset_index(drop=True),
         unplaced=unplaced,
-        cover=_cover(unit, horizon, per_day, occupied),
+        cover=cover_of(unit, horizon, per_day, occupied),
         overfull_beds=pd.DataFrame(overfull, columns=["date", "ward", "patients", "beds"]),
         result=result,
         violations=violations,

@@ -132,7 +132,7 @@ _Loader.add_implicit_resolver(
 )
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -290,7 +290,7 @@ def _validate(document: Mapping[str, Any], origins: _Origins) -> Unit:
 
 def _load_folder(folder: Path) -> Unit:
     unit_path = folder / UNIT_FILE
-    document = _read_yaml(unit_path)
+    document = read_yaml(unit_path)
     if not isinstance(document, dict):
         raise InputError.single(
             str(unit_path), "", type(document).__name__, "a mapping of unit fields"
@@ -350,7 +350,7 @@ def load_unit(path: str | os.PathLike[str]) -> Unit:
     if not location.exists():
         raise InputError.single(str(location), "", NO_VALUE, "a unit folder or a .json file")
     if location.suffix.lower() in (".yaml", ".yml"):
-        document = _read_yaml(location)
+        document = read_yaml(location)
     else:
         try:
             document = json.loads(location.read_text(encoding="utf-8"))

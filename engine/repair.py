@@ -45,6 +45,7 @@ import csv
 import io
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -57,9 +58,9 @@ from pydantic import ValidationError
 from engine.calendar import Horizon
 from engine.capacity import plannable_room_minutes
 from engine.check.roster import check_roster
-from engine.daily import _cover as daily_cover
+from engine.daily import cover_of as daily_cover
 from engine.errors import NO_VALUE, InputError, InputProblem
-from engine.io import _read_yaml
+from engine.io import read_yaml
 from engine.roster import (
     COVER_COLUMNS,
     compile_roster,
@@ -83,6 +84,8 @@ from solvers import roster as roster_solver
 from solvers.common import SolveOptions
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from models.roster import IntArray, RosterCheck, RosterProblem
     from models.unit import Unit
 
@@ -109,7 +112,19 @@ def load_changes(path: str | Path) -> ChangeSet:
     InputError
         Naming the file, the field, the value and what was expected.
     """
-    document = _read_yaml(Path(path))
+    return changes_of(read_yaml(Path(path)), str(path))
+
+
+def changes_of(document: object, source: str) -> ChangeSet:
+    """A change set from a parsed document (``None`` is the empty change set); ``source`` names
+    it in messages.
+
+    Raises
+    ------
+    InputError
+        Naming the source, the field, the value and what was expected.
+    """
+    path = source
     if document is None:
         document = {}
     if not isinstance(document, dict):
@@ -164,6 +179,15 @@ def _read_grid(unit: Unit, path: Path) -> tuple[date, int, tuple[tuple[str, ...]
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError.single(str(path), "", NO_VALUE, f"a readable UTF-8 file ({exc})") from None
     rows = list(csv.reader(io.StringIO(text, newline="")))
+    return _grid_of(unit, rows, str(path), lambda line: f"{path} line {line}")
+
+
+def _grid_of(
+    unit: Unit, rows: list[list[str]], source: str, at: Callable[[int], str]
+) -> tuple[date, int, tuple[tuple[str, ...], ...]]:
+    """The grid of ``rows`` (a header ``staff, dates...`` and a row per staff member), checked;
+    ``at(line)`` names a line in messages."""
+    path = source
     if not rows or not rows[0] or rows[0][0].strip() != "staff":
         raise InputError.single(str(path), "header", rows[0][:1] if rows else NO_VALUE, "staff")
     header = [cell.strip() for cell in rows[0][1:]]
@@ -173,11 +197,11 @@ def _read_grid(unit: Unit, path: Path) -> tuple[date, int, tuple[tuple[str, ...]
             days.append(date.fromisoformat(cell))
         except ValueError:
             raise InputError.single(
-                f"{path} line 1", f"column {i + 2}", cell, "a date like 2027-03-01"
+                at(1), f"column {i + 2}", cell, "a date like 2027-03-01"
             ) from None
     if not days or days[0].weekday() != 0 or len(days) % 7 or not 1 <= len(days) // 7 <= 18:
         raise InputError.single(
-            f"{path} line 1",
+            at(1),
             "dates",
             f"{len(days)} days from {days[0] if days else '-'}",
             "whole weeks (1 to 18) from a Monday",
@@ -185,7 +209,7 @@ def _read_grid(unit: Unit, path: Path) -> tuple[date, int, tuple[tuple[str, ...]
     for i, day in enumerate(days):
         if day != days[0] + timedelta(days=i):
             raise InputError.single(
-                f"{path} line 1", f"column {i + 2}", str(day), f"{days[0] + timedelta(days=i)}"
+                at(1), f"column {i + 2}", str(day), f"{days[0] + timedelta(days=i)}"
             )
     index = {m.id: s for s, m in enumerate(unit.staff)}
     shifts = {s.id for s in unit.shift_types}
@@ -195,7 +219,7 @@ def _read_grid(unit: Unit, path: Path) -> tuple[date, int, tuple[tuple[str, ...]
     for line, row in enumerate(rows[1:], start=2):
         if not row or not any(cell.strip() for cell in row):
             continue
-        where = f"{path} line {line}"
+        where = at(line)
         staff_id = row[0].strip()
         if staff_id not in index:
             problems.append(InputProblem(where, "staff", staff_id, "a staff id of the unit"))
@@ -237,15 +261,27 @@ def _read_csv(path: Path, columns: tuple[str, ...], dates: tuple[date, date]) ->
         raise InputError.single(str(path), "", NO_VALUE, "an existing file") from None
     except (OSError, ValueError) as exc:
         raise InputError.single(str(path), "", NO_VALUE, f"a readable CSV file ({exc})") from None
+    return _dated(frame, columns, dates, str(path), lambda row: f"{path} line {row + 2}")
+
+
+def _dated(
+    frame: pd.DataFrame,
+    columns: tuple[str, ...],
+    dates: tuple[date, date],
+    source: str,
+    at: Callable[[int], str],
+) -> pd.DataFrame:
+    """``frame`` with its ``columns`` checked and its dates (within ``dates``) parsed; ``at(i)``
+    names row ``i`` in messages."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise InputError.single(str(path), "columns", list(frame.columns), ", ".join(columns))
+        raise InputError.single(source, "columns", list(frame.columns), ", ".join(columns))
     parsed = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
     bad = parsed.isna() | (parsed.dt.date < dates[0]) | (parsed.dt.date > dates[1])
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError.single(
-            f"{path} line {row + 2}",
+            at(row),
             "date",
             frame["date"].iloc[row],
             f"a date of the roster, {dates[0]} .. {dates[1]}",
@@ -270,6 +306,62 @@ def read_published(unit: Unit, folder: str | Path) -> Published:
     if (where / DAILY_FILE).exists():
         daily = _read_csv(where / DAILY_FILE, ("date", "activity", "volume"), dates)
     return Published(str(folder), start, weeks, grid, cover, daily)
+
+
+def published_of(unit: Unit, document: Mapping[str, object], source: str) -> Published:
+    """The published schedule in a document such as the service's ``schedule`` job result:
+    ``start`` (the first day), ``weeks``, ``roster`` (staff id -> date -> shift code, days off
+    left out), ``cover`` and ``daily_plan`` (lists of rows as in cover.csv and
+    daily_plan.csv). Checked as :func:`read_published` checks the files; ``source`` names the
+    document in messages.
+
+    Raises
+    ------
+    InputError
+        A missing or malformed part, an unknown staff id, a bad shift code, a date outside the
+        roster.
+    """
+    try:
+        start = date.fromisoformat(str(document.get("start")))
+    except ValueError:
+        raise InputError.single(source, "start", document.get("start"), "a date") from None
+    weeks = document.get("weeks")
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 18:
+        raise InputError.single(source, "weeks", weeks, "a whole number from 1 to 18")
+    roster = document.get("roster")
+    if not isinstance(roster, Mapping) or not all(isinstance(v, Mapping) for v in roster.values()):
+        raise InputError.single(source, "roster", NO_VALUE, "staff id -> date -> shift code")
+    days = [(start + timedelta(days=d)).isoformat() for d in range(7 * weeks)]
+    unknown = sorted(set(roster) - {m.id for m in unit.staff})
+    if unknown:
+        raise InputError.single(f"{source}.roster", "staff", unknown[0], "a staff id of the unit")
+    for staff_id, row in roster.items():
+        outside = sorted(set(map(str, row)) - set(days))
+        if outside:
+            raise InputError.single(
+                f"{source}.roster.{staff_id}", "date", outside[0], f"a day {days[0]} .. {days[-1]}"
+            )
+    ids = [m.id for m in unit.staff]
+    rows = [["staff", *days]] + [
+        [staff_id, *(str(roster.get(staff_id, {}).get(day, "")) for day in days)]
+        for staff_id in ids
+    ]
+    _, _, grid = _grid_of(unit, rows, f"{source}.roster", lambda line: (
+        f"{source}.roster" if line == 1 else f"{source}.roster.{ids[line - 2]}"))  # fmt: skip
+    dates = (start, start + timedelta(days=7 * weeks - 1))
+
+    def table(name: str, columns: tuple[str, ...]) -> pd.DataFrame:
+        records = document.get(name)
+        if not isinstance(records, list) or not all(isinstance(r, Mapping) for r in records):
+            raise InputError.single(source, name, NO_VALUE, "a list of rows")
+        frame = pd.DataFrame(records, columns=None if records else list(columns))
+        return _dated(frame, columns, dates, f"{source}.{name}", lambda i: f"{source}.{name}[{i}]")
+
+    cover = table("cover", tuple(COVER_COLUMNS))
+    daily = None
+    if "daily_plan" in document:
+        daily = table("daily_plan", ("date", "activity", "volume"))
+    return Published(source, start, weeks, grid, cover, daily)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1132,12 +1224,44 @@ def _violation_keys(check: RosterCheck) -> set[tuple[str, int, int, str]]:
     return {(v.rule, v.staff, v.day, v.detail) for v in check.violations}
 
 
+def repair_summary(repair: Repair) -> dict[str, Any]:
+    """What ``summary.json`` of ``balans repair`` holds: the solve, the neighbourhood, the
+    number of changes, the people still below cover, the checker's verdict and penalties (and
+    the published roster's), and the reasons when there is no roster."""
+    stats = repair.stats
+    summary: dict[str, Any] = {
+        "status": stats.status.value,
+        "objective": stats.objective,
+        "bound": stats.bound,
+        "wall_time": round(stats.wall_time, 3),
+        "today": str(repair.start + timedelta(days=repair.today)),
+        "neighbourhood": {
+            "staff": repair.freed_staff,
+            "cells": repair.freed_cells,
+            "widened": repair.widened,
+            "variables": stats.variables,
+        },
+        "changes": len(repair.changes),
+        "under_cover_people": repair.under_cover,
+        "notes": list(repair.notes),
+    }
+    if repair.check is not None:
+        summary["hard_violations"] = len(repair.check.violations)
+        summary["violations"] = [v.detail for v in repair.check.violations]
+        summary["penalties"] = dict(sorted(repair.check.penalty_by_rule.items()))
+        summary["penalties_published"] = dict(sorted(repair.published_penalties.items()))
+    if repair.reasons:
+        summary["infeasible"] = list(repair.reasons)
+    return summary
+
+
 def rank_candidates(
     state: Situation,
     day: date,
     shift: str,
     competence: str | None = None,
     base: RosterSolution | None = None,
+    source: str = "--candidates",
 ) -> CandidateRanking:
     """Rank the staff who may legally take ``shift`` on ``day`` (in ``competence``, or in any
     competence short on that shift that day), cheapest first.
@@ -1158,6 +1282,8 @@ def rank_candidates(
     base
         The roster to start from; by default the published one with the shifts nobody may work
         any more left empty.
+    source
+        What names the shift in messages (the option or parameter it came from).
 
     Raises
     ------
@@ -1166,19 +1292,17 @@ def rank_candidates(
         competence short on the shift when none is given.
     """
     published = state.published
-    d = _day_index(published, day, "--candidates", "date")
+    d = _day_index(published, day, source, "date")
     if d < state.today:
         raise InputError.single(
-            "--candidates", "date", str(day), f"a date from today ({published.day(state.today)}) on"
+            source, "date", str(day), f"a date from today ({published.day(state.today)}) on"
         )
     shifts, competences = _codes(state.after)
     if shift not in shifts:
-        raise InputError.single(
-            "--candidates", "shift", shift, f"a shift type id ({', '.join(shifts)})"
-        )
+        raise InputError.single(source, "shift", shift, f"a shift type id ({', '.join(shifts)})")
     if competence is not None and competence not in competences:
         raise InputError.single(
-            "--candidates", "competence", competence, f"a competence id ({', '.join(competences)})"
+            source, "competence", competence, f"a competence id ({', '.join(competences)})"
         )
     t = shifts[shift]
     roster = base if base is not None else vacate(state.after, state.roster, state.today)
@@ -1191,7 +1315,7 @@ def rank_candidates(
         ]
         if not wanted:
             raise InputError.single(
-                "--candidates",
+                source,
                 "competence",
                 NO_VALUE,
                 f"a competence: no competence is short on {shift} on {day}",

@@ -7,7 +7,7 @@ import io
 import json
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from engine.repair import (
     rank_candidates,
     read_published,
     repair_roster,
+    repair_summary,
     situation,
 )
 from engine.roster import roster_grid
@@ -54,34 +55,6 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()
-
-
-def _summary(repair: Repair) -> dict[str, Any]:
-    stats = repair.stats
-    summary: dict[str, Any] = {
-        "status": stats.status.value,
-        "objective": stats.objective,
-        "bound": stats.bound,
-        "wall_time": round(stats.wall_time, 3),
-        "today": str(repair.start + timedelta(days=repair.today)),
-        "neighbourhood": {
-            "staff": repair.freed_staff,
-            "cells": repair.freed_cells,
-            "widened": repair.widened,
-            "variables": stats.variables,
-        },
-        "changes": len(repair.changes),
-        "under_cover_people": repair.under_cover,
-        "notes": list(repair.notes),
-    }
-    if repair.check is not None:
-        summary["hard_violations"] = len(repair.check.violations)
-        summary["violations"] = [v.detail for v in repair.check.violations]
-        summary["penalties"] = dict(sorted(repair.check.penalty_by_rule.items()))
-        summary["penalties_published"] = dict(sorted(repair.published_penalties.items()))
-    if repair.reasons:
-        summary["infeasible"] = list(repair.reasons)
-    return summary
 
 
 def _verdict(repair: Repair) -> str:
@@ -175,7 +148,7 @@ def run_repair(args: argparse.Namespace) -> int:
         lines += [c.text() for c in repair.changes] or ["no assignment changes"]
         lines += [f"note: {note}" for note in repair.notes]
         lines.append(_verdict(repair))
-        summary = _summary(repair)
+        summary = repair_summary(repair)
         summary["load_seconds"] = round(time.perf_counter() - started - repair.stats.wall_time, 3)
         if repair.solution is None:
             code = NO_REPAIR

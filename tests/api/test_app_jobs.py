@@ -486,6 +486,102 @@ def test_bad_followup_parameters_fail_the_job_naming_the_field(
     assert job["error"]["problems"][0]["field"] == field
 
 
+def finished(service: Service, body: dict[str, Any], role: str = "scheduler") -> dict[str, Any]:
+    """Submit ``body``, wait for the job, return its result."""
+    response = submit(service, body, role=role)
+    assert response.status_code == 202, response.text
+    job = service.wait(response.json()["id"], role=role)
+    assert job["state"] == "succeeded", job.get("error")
+    answer = service.client.get(
+        f"/api/v1/solve-jobs/{job['id']}/result", headers=service.headers(role)
+    )
+    return answer.json()["result"]  # type: ignore[no-any-return]
+
+
+def published_week(service: Service) -> dict[str, Any]:
+    options = {"time_limit": 20, "num_workers": 1}
+    params = {"start": "2027-03-08", "weeks": 1}
+    body = {"kind": "schedule", "unit_id": "tiny", "options": options, "params": params}
+    return finished(service, body)
+
+
+def test_repair_kind_takes_a_schedule_result_and_an_absence(service: Service) -> None:
+    published = published_week(service)
+    assert {"start", "weeks", "roster", "cover", "daily_plan"} <= set(published)
+    staff, days = next((s, d) for s, d in sorted(published["roster"].items()) if "2027-03-10" in d)
+    changes = {
+        "today": "2027-03-10",
+        "absences": [{"staff": staff, "start": "2027-03-10", "end": "2027-03-10"}],
+    }
+    body = {
+        "kind": "repair",
+        "unit_id": "tiny",
+        "options": {"time_limit": 20, "num_workers": 1},
+        "params": {"schedule": published, "changes": changes},
+    }
+    result = finished(service, body)
+    assert result["summary"]["hard_violations"] == 0
+    assert "2027-03-10" not in result["roster"].get(staff, {})
+    assert {"staff_id": staff, "day": "2027-03-10", "before": days["2027-03-10"], "after": ""} in [
+        {k: c[k] for k in ("staff_id", "day", "before", "after")} for c in result["changes"]
+    ]
+    for person, shifts in published["roster"].items():  # the days before today stay
+        before = {d: v for d, v in shifts.items() if d < "2027-03-10"}
+        after = {d: v for d, v in result["roster"].get(person, {}).items() if d < "2027-03-10"}
+        assert before == after
+
+
+def test_repair_kind_ranks_who_could_take_a_vacated_shift(service: Service) -> None:
+    published = published_week(service)
+    staff = next(s for s, d in sorted(published["roster"].items()) if "2027-03-10" in d)
+    changes = {
+        "today": "2027-03-10",
+        "absences": [{"staff": staff, "start": "2027-03-10", "end": "2027-03-10"}],
+    }
+    params = {
+        "schedule": published,
+        "changes": changes,
+        "candidates": {"date": "2027-03-10", "shift": "D", "competence": "nurse"},
+    }
+    result = finished(service, {"kind": "repair", "unit_id": "tiny", "params": params})
+    assert result["day"] == "2027-03-10"
+    ranked = [c["staff_id"] for c in result["candidates"]]
+    assert staff not in ranked  # absent that day: never a candidate
+    assert sum(result["excluded"].values()) >= 1
+    costs = [c["cost"] for c in result["candidates"]]
+    assert costs == sorted(costs)
+
+
+def test_repair_kind_without_changes_keeps_the_roster(service: Service) -> None:
+    published = published_week(service)
+    body = {
+        "kind": "repair",
+        "unit_id": "tiny",
+        "options": {"time_limit": 20, "num_workers": 1},
+        "params": {"schedule": published, "today": "2027-03-08"},
+    }
+    result = finished(service, body)
+    assert result["changes"] == []
+    assert result["roster"] == published["roster"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "schedule"),
+        ({"schedule": {"start": "2027-03-08", "weeks": 1, "roster": {"zoe": {}}}}, "staff"),
+        ({"schedule": {"start": "2027-03-08", "weeks": 30}}, "weeks"),
+    ],
+)
+def test_bad_repair_parameters_fail_the_job_naming_the_field(
+    service: Service, params: dict[str, object], field: str
+) -> None:
+    body = {"kind": "repair", "unit_id": "tiny", "params": params}
+    job = service.wait(submit(service, body, role="scheduler").json()["id"], role="scheduler")
+    assert job["state"] == "failed"
+    assert job["error"]["problems"][0]["field"] == field
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [({"weeks": 40}, "weeks"), ({"start": "2027-03-09"}, "start"), ({"colour": 1}, "colour")],
