@@ -636,7 +636,7 @@ def room_summary(day: RoomDay, result: RoomResult) -> dict[str, object]:
         "date": day.day.isoformat(),
         "activities": p.n_activities,
         "rooms": p.n_rooms,
-        "rooms_open": int(p.room_ok.any(axis=0).sum()) if p.n_activities else 0,
+        "rooms_open": p.n_rooms - len(day.closed_reason),
         "staff_rostered": p.n_staff,
         "not_room_scheduled": day.not_scheduled,
         "status": stats.status.value,
