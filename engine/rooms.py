@@ -668,6 +668,7 @@ def room_summary(day: RoomDay, result: RoomResult) -> dict[str, object]:
             summary["changed"] = int((moved | reroomed).sum())
             summary["moved"] = int(moved.sum())
             summary["reroomed"] = int(reroomed.sum())
+            summary["published_unplaced"] = int(((p.published_room >= 0) & ~placed).sum())
     if result.check is not None:
         summary["checker"] = result.check.verdict
         summary["hard_violations"] = len(result.check.violations)

@@ -78,8 +78,9 @@ class RoomWeights:
     unplaced: int = 1_000_000
     """Per unplaced activity, times its priority."""
     changed: int = 1_000
-    """Per published activity placed at another start or in another room (one left unplaced
-    pays ``unplaced`` instead)."""
+    """Per published activity placed at another start or in another room, or left unplaced
+    (on top of its ``unplaced`` cost: a published activity is dropped only after every new
+    one)."""
     overtime: int = 10
     """Per minute a room is used past its closing time."""
     room_span: int = 1

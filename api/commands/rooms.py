@@ -194,7 +194,8 @@ def run_rooms(args: argparse.Namespace) -> int:
         if "moved" in summary:
             text += (
                 f"; published activities changed {summary['changed']} (moved "
-                f"{summary['moved']}, re-roomed {summary['reroomed']})"
+                f"{summary['moved']}, re-roomed {summary['reroomed']}), "
+                f"{summary['published_unplaced']} left unplaced"
             )
         lines.append(text)
         lines.append(

@@ -217,9 +217,8 @@ class _Checker:
         placed = self.room >= 0
         out = {"unplaced": int(w.unplaced * p.priority[~placed].sum())}
         if p.published_room is not None and p.published_start is not None:
-            published = (p.published_room >= 0) & placed
-            changed = published & (
-                (self.start != p.published_start) | (self.room != p.published_room)
+            changed = (p.published_room >= 0) & (
+                ~placed | (self.start != p.published_start) | (self.room != p.published_room)
             )
             out["changed"] = int(w.changed * changed.sum())
         overtime = span = 0

@@ -29,9 +29,9 @@ def _unplaced_terms(problem: RoomProblem, v: RoomVars, terms: Terms) -> None:
 
 
 def _repair_terms(model: cp_model.CpModel, problem: RoomProblem, v: RoomVars, terms: Terms) -> None:
-    """For a published activity placed again: ``W_c * changed[a]`` with ``changed[a] = 1`` when
-    its start or its room differs from the published one (one change per activity, however it
-    changed). An unplaced published activity pays the unplaced term."""
+    """For a published activity: ``W_c * changed[a]`` with ``changed[a] = 1`` when its start or
+    its room differs from the published one or it is left unplaced (one change per activity,
+    however it changed; unplaced, it pays the unplaced term too)."""
     if problem.published_room is None or problem.published_start is None:
         return
     weights = problem.weights
@@ -42,6 +42,7 @@ def _repair_terms(model: cp_model.CpModel, problem: RoomProblem, v: RoomVars, te
         present = v.present[a]
         if weights.changed > 0:
             changed = model.new_bool_var(f"changed[{a}]")
+            model.add_implication(present.Not(), changed)
             model.add(v.start[a] == start).only_enforce_if([present, changed.Not()])
             same = v.room[a].get(room)
             if same is None:
@@ -92,11 +93,9 @@ def evaluate(problem: RoomProblem, solution: RoomSolution) -> dict[str, int]:
         terms["unplaced"] = weights.unplaced * int(problem.priority[~placed].sum())
     if weights.changed > 0 and problem.published_room is not None:
         assert problem.published_start is not None
-        published = placed & (problem.published_room >= 0)
-        moved = (solution.start != problem.published_start) | (
-            solution.room != problem.published_room
-        )
-        terms["changed"] = weights.changed * int((published & moved).sum())
+        moved = ~placed | (solution.start != problem.published_start)
+        moved |= solution.room != problem.published_room
+        terms["changed"] = weights.changed * int(((problem.published_room >= 0) & moved).sum())
     ends = solution.start + problem.duration
     overtime = span = 0
     for r in range(problem.n_rooms):

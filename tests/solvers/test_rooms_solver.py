@@ -345,3 +345,18 @@ def test_a_team_the_people_cannot_form_is_fixed_unplaced_and_proven() -> None:
     result = _solve(problem)
     assert result.stats.status is SolveStatus.OPTIMAL
     assert _placed(result) == 0
+
+
+def test_a_published_activity_is_dropped_only_after_the_new_ones() -> None:
+    # room for two of three 240-minute activities; a0 is published at 08:00
+    weights = RoomWeights(unplaced=100_000, changed=1_000, room_span=1)
+    problem = room_problem(
+        [240, 240, 240], 1, published_room=[0, -1, -1], published_start=[480, -1, -1],
+        weights=weights,
+    )  # fmt: skip
+    result = _solve(problem)
+    assert result.solution is not None
+    assert result.solution.room[0] == 0
+    assert result.solution.start[0] == 480
+    assert int((result.solution.room >= 0).sum()) == 2
+    assert result.penalties["changed"] == 0
