@@ -23,6 +23,18 @@ run: install
 	@echo
 	@echo "The chain on the example clinic: a line per stage with its time"
 	$(BIN)/balans run examples/ortopedi --out $(OUT)/ortopedi --time-limit 30
+	@echo
+	@echo "Tuesday 2 March into rooms, with the daily plan and roster the chain wrote"
+	$(BIN)/balans rooms examples/ortopedi --date 2027-03-02 --schedule $(OUT)/ortopedi \
+	  --out $(OUT)/ortopedi/rooms --time-limit 10
+	@echo
+	@echo "A nurse calls in sick on 3 March: the published roster repaired"
+	$(BIN)/balans repair examples/ortopedi --schedule $(OUT)/ortopedi \
+	  --changes examples/changes/sick.yaml --out $(OUT)/ortopedi/repair
+	@echo
+	@echo "Two weeks of actual production against the plan, and the rest re-planned"
+	$(BIN)/balans followup examples/ortopedi --actual examples/actuals/ortopedi-2027-03.csv \
+	  --schedule $(OUT)/ortopedi --out $(OUT)/ortopedi/followup
 
 # The persistence tests run on SQLite and on PostgreSQL: .ci/postgres.sh installs the server
 # (Debian's packages) if need be, starts a cluster on 127.0.0.1 and prints its URL.
