@@ -13,6 +13,7 @@ from ortools.sat.python import cp_model
 from models.rooms import RoomResult, RoomSolution
 from models.solve import SolveStats, SolveStatus
 from solvers.common import Progress, ProgressCallback, SolveOptions
+from solvers.cpsat import Reporter, integral, integral_bound
 from solvers.rooms.constraints import add_hard_rules
 from solvers.rooms.greedy import iterated_greedy
 from solvers.rooms.objective import Terms, build_objective, evaluate
@@ -59,36 +60,6 @@ def build(problem: RoomProblem) -> RoomModel:
     add_hard_rules(model, problem, v)
     terms = build_objective(model, problem, v)
     return RoomModel(model, v, terms)
-
-
-class _Reporter(cp_model.CpSolverSolutionCallback):
-    """Turns each incumbent into a :class:`Progress` and remembers when the first came."""
-
-    def __init__(self, progress: ProgressCallback | None) -> None:
-        super().__init__()
-        self._progress = progress
-        self.first: float | None = None
-        self.count = 0
-
-    def on_solution_callback(self) -> None:
-        self.count += 1
-        elapsed = self.wall_time
-        if self.first is None:
-            self.first = elapsed
-        if self._progress is not None:
-            self._progress(
-                Progress(
-                    elapsed=elapsed,
-                    objective=float(round(self.objective_value)),
-                    bound=_bound(self.best_objective_bound),
-                    solutions=self.count,
-                )
-            )
-
-
-def _bound(value: float) -> float:
-    """A bound on an integer objective may be rounded up."""
-    return float(math.ceil(value - 1e-6)) if math.isfinite(value) else value
 
 
 START_SHARE = 0.4
@@ -252,15 +223,15 @@ def solve(
         left = options.time_limit - (time.perf_counter() - started)
         options = replace(options, time_limit=max(0.05, left))
     _apply_options(solver, options)
-    reporter = _Reporter(progress)
+    reporter = Reporter(progress)
     code = solver.solve(built.model, reporter)
     status = _STATUS.get(code, SolveStatus.NO_SOLUTION)
     has_solution = status.has_solution
     proto = built.model.proto
     stats = SolveStats(
         status=status,
-        objective=float(round(solver.objective_value)) if has_solution else math.inf,
-        bound=_bound(solver.best_objective_bound) if has_solution else -math.inf,
+        objective=integral(solver.objective_value) if has_solution else math.inf,
+        bound=integral_bound(solver.best_objective_bound) if has_solution else -math.inf,
         wall_time=time.perf_counter() - started,
         backend=BACKEND,
         first_solution_time=reporter.first,

@@ -13,6 +13,7 @@ from ortools.sat.python import cp_model
 from models.roster import RosterResult, RosterSolution
 from models.solve import SolveStats, SolveStatus
 from solvers.common import Progress, ProgressCallback, SolveOptions
+from solvers.cpsat import Reporter, integral, integral_bound
 from solvers.roster.bound import cover_bound
 from solvers.roster.constraints import add_hard_rules, cover_cells
 from solvers.roster.decompose import Part, parts, restrict, restrict_solution
@@ -70,41 +71,6 @@ def build(problem: RosterProblem, *, symmetry: bool = True) -> RosterModel:
     if symmetry:
         add_symmetry_breaking(model, problem, v)
     return RosterModel(model, v, terms)
-
-
-def _integral(value: float) -> float:
-    """The objective is a sum of integer terms: drop the floating-point noise."""
-    return float(round(value))
-
-
-def _integral_bound(value: float) -> float:
-    """A bound on an integer objective may be rounded up."""
-    return float(math.ceil(value - 1e-6)) if math.isfinite(value) else value
-
-
-class _Reporter(cp_model.CpSolverSolutionCallback):
-    """Turns each incumbent into a :class:`Progress` and remembers when the first came."""
-
-    def __init__(self, progress: ProgressCallback | None) -> None:
-        super().__init__()
-        self._progress = progress
-        self.first: float | None = None
-        self.count = 0
-
-    def on_solution_callback(self) -> None:
-        self.count += 1
-        elapsed = self.wall_time
-        if self.first is None:
-            self.first = elapsed
-        if self._progress is not None:
-            self._progress(
-                Progress(
-                    elapsed=elapsed,
-                    objective=_integral(self.objective_value),
-                    bound=_integral_bound(self.best_objective_bound),
-                    solutions=self.count,
-                )
-            )
 
 
 DEFAULT_PORTFOLIO = 8
@@ -198,15 +164,15 @@ def _solve_whole(
         _apply_options(solver, replace(options, time_limit=options.time_limit * (1 - lns)))
     else:
         _apply_options(solver, options)
-    reporter = _Reporter(progress)
+    reporter = Reporter(progress)
     code = solver.solve(built.model, reporter)
     status = _STATUS.get(code, SolveStatus.NO_SOLUTION)
     has_solution = status.has_solution
     proto = built.model.proto
     stats = SolveStats(
         status=status,
-        objective=_integral(solver.objective_value) if has_solution else math.inf,
-        bound=_integral_bound(solver.best_objective_bound) if has_solution else -math.inf,
+        objective=integral(solver.objective_value) if has_solution else math.inf,
+        bound=integral_bound(solver.best_objective_bound) if has_solution else -math.inf,
         wall_time=time.perf_counter() - started,
         backend=BACKEND,
         first_solution_time=reporter.first,
