@@ -4,10 +4,14 @@ turns each incumbent into a :class:`solvers.common.Progress`."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from solvers.common import Progress, ProgressCallback
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def integral(value: float) -> float:
@@ -21,25 +25,37 @@ def integral_bound(value: float) -> float:
 
 
 class Reporter(cp_model.CpSolverSolutionCallback):
-    """Turns each incumbent into a :class:`Progress` and remembers when the first came."""
+    """Turns each incumbent into a :class:`Progress` and remembers when the first came.
 
-    def __init__(self, progress: ProgressCallback | None) -> None:
+    With ``outside_bound`` (a bound proved elsewhere, read at each incumbent), the search stops
+    as soon as an incumbent meets it, and the reported bound is the better of the two.
+    """
+
+    def __init__(
+        self,
+        progress: ProgressCallback | None,
+        outside_bound: Callable[[], float] | None = None,
+    ) -> None:
         super().__init__()
         self._progress = progress
+        self._outside = outside_bound
         self.first: float | None = None
         self.count = 0
+        self.best = math.inf
+        """The objective of the last incumbent."""
 
     def on_solution_callback(self) -> None:
         self.count += 1
         elapsed = self.wall_time
         if self.first is None:
             self.first = elapsed
+        self.best = integral(self.objective_value)
+        bound = integral_bound(self.best_objective_bound)
+        if self._outside is not None:
+            bound = max(bound, self._outside())
+            if self.best <= bound:
+                self.stop_search()
         if self._progress is not None:
             self._progress(
-                Progress(
-                    elapsed=elapsed,
-                    objective=integral(self.objective_value),
-                    bound=integral_bound(self.best_objective_bound),
-                    solutions=self.count,
-                )
+                Progress(elapsed=elapsed, objective=self.best, bound=bound, solutions=self.count)
             )

@@ -94,7 +94,7 @@ def _sub_solve(
         own = shift[order]
         start = RosterSolution(shift=own.copy(), competence=np.where(own >= 0, 0, -1))
     options = SolveOptions(time_limit=limit, num_workers=workers, seed=seed, gap_limit=gap)
-    result = solve(sub, options, hint=start, decompose=False, lns=0.0)
+    result = solve(sub, options, hint=start, decompose=False, lns=0.0, mip=False)
     if result.solution is None:
         return None
     joined = shift.copy()

@@ -14,10 +14,10 @@ from models.roster import RosterResult, RosterSolution
 from models.solve import SolveStats, SolveStatus
 from solvers.common import Progress, ProgressCallback, SolveOptions
 from solvers.cpsat import Reporter, integral, integral_bound
-from solvers.roster.bound import cover_bound
 from solvers.roster.constraints import add_hard_rules, cover_cells
 from solvers.roster.decompose import Part, parts, restrict, restrict_solution
 from solvers.roster.lns import evaluate, improve
+from solvers.roster.mip import BoundWorker
 from solvers.roster.objective import Terms, build_objective
 from solvers.roster.symmetry import add_symmetry_breaking, canonical
 from solvers.roster.variables import RosterVars, add_variables
@@ -80,7 +80,7 @@ example clinic's 6-week roster (2 cores, 45 s) eight workers ended at a gap of 1
 ended at 72 %."""
 
 
-LNS_SHARE = 0.5
+LNS_SHARE = 0.0
 """Share of the time limit that the large neighbourhood search gets after CP-SAT (see
 :func:`solve`)."""
 
@@ -148,11 +148,16 @@ def _solve_whole(
     progress: ProgressCallback | None,
     hint: RosterSolution | None,
     lns: float = 0.0,
+    mip: bool = False,
 ) -> RosterResult:
-    """One CP-SAT solve of the whole ``problem``; with ``lns > 0`` and a time limit, CP-SAT
-    gets ``1 - lns`` of the time and the large neighbourhood search
-    (:func:`solvers.roster.lns.improve`) the rest, from CP-SAT's roster, unless CP-SAT proved
-    it optimal."""
+    """One CP-SAT solve of the whole ``problem``.
+
+    With ``mip``, HiGHS works on the mixed-integer programme of the problem in a thread beside
+    CP-SAT (:class:`solvers.roster.mip.BoundWorker`) for the same time: its bound is the
+    result's when higher, and CP-SAT stops as soon as its roster meets it. With ``lns > 0``
+    and a time limit, CP-SAT gets ``1 - lns`` of the time and the large neighbourhood search
+    (:func:`solvers.roster.lns.improve`) the rest, from CP-SAT's roster, unless it is proved
+    optimal."""
     started = time.perf_counter()
     built = build(problem)
     if hint is not None:
@@ -164,9 +169,25 @@ def _solve_whole(
         _apply_options(solver, replace(options, time_limit=options.time_limit * (1 - lns)))
     else:
         _apply_options(solver, options)
-    reporter = Reporter(progress)
+    worker: BoundWorker | None = None
+    if mip:
+        limit = math.inf if options.time_limit is None else float(options.time_limit)
+        worker = BoundWorker(problem, limit)
+    reporter = Reporter(progress, None if worker is None else worker.current)
+    if worker is not None:
+
+        def on_bound(bound: float) -> None:
+            if bound >= reporter.best:
+                solver.stop_search()
+
+        worker.on_bound = on_bound
+        worker.start()
     code = solver.solve(built.model, reporter)
+    outside = -math.inf if worker is None else worker.bound
     status = _STATUS.get(code, SolveStatus.NO_SOLUTION)
+    if status is SolveStatus.OPTIMAL and worker is not None:
+        worker.stop()
+        worker = None
     has_solution = status.has_solution
     proto = built.model.proto
     stats = SolveStats(
@@ -180,18 +201,35 @@ def _solve_whole(
         constraints=len(proto.constraints),
     )
     if not has_solution:
+        if worker is not None:
+            outside = worker.stop()
+        if outside == math.inf:  # HiGHS proved that no roster exists
+            stats = replace(stats, status=SolveStatus.INFEASIBLE)
         return RosterResult(stats=stats, solution=None)
     solution = _decode(solver, problem, built.vars)
     penalties = _term_values(solver, built.terms)
+    stats = _with_bound(stats, outside)
     left = 0.0 if options.time_limit is None else options.time_limit - stats.wall_time
-    if searching and status is SolveStatus.FEASIBLE and left > 0.5:
+    if searching and stats.status is SolveStatus.FEASIBLE and left > 0.5:
         solution, stats, penalties = _search(
             problem, solution, stats, penalties, replace(options, time_limit=left), progress
         )
         # the same roster with identical staff in the order the model asks for, so that it can
         # be given back as a hint row for row
         solution = canonical(problem, solution)
+    if worker is not None:
+        stats = _with_bound(stats, worker.stop())
+        stats = replace(stats, wall_time=time.perf_counter() - started)
     return RosterResult(stats=stats, solution=solution, penalties=penalties)
+
+
+def _with_bound(stats: SolveStats, bound: float) -> SolveStats:
+    """``stats`` with ``bound`` when it is higher, and optimal when the objective meets it."""
+    if not bound > stats.bound:
+        return stats
+    bound = min(bound, stats.objective)  # no higher than a roster, whatever the tolerances
+    status = SolveStatus.OPTIMAL if stats.objective <= bound else stats.status
+    return replace(stats, bound=bound, status=status)
 
 
 def _search(
@@ -239,6 +277,11 @@ def _search(
     return solution, stats, penalties
 
 
+PART_SECONDS = 2.0
+"""Seconds each part gets at least (if there are that many left) to improve its first roster:
+in proportion to its size alone, a part of three people could get too little to be proved."""
+
+
 def _solve_parts(
     problem: RosterProblem,
     pieces: list[Part],
@@ -246,6 +289,7 @@ def _solve_parts(
     progress: ProgressCallback | None,
     hint: RosterSolution | None,
     lns: float = 0.0,
+    mip: bool = False,
 ) -> RosterResult:
     """Solve independent parts and join them, in two rounds.
 
@@ -297,9 +341,12 @@ def _solve_parts(
     size_left = sum(sizes[i] for i in open_parts)
     for i in open_parts:
         remaining = left()
-        limit = None if remaining is None else remaining * sizes[i] / size_left
+        limit = None
+        if remaining is not None:
+            # a small part often needs a second or two to be proved, whatever its share
+            limit = min(remaining, max(PART_SECONDS, remaining * sizes[i] / size_left))
         size_left -= sizes[i]
-        if limit is not None and limit < 0.5:
+        if limit is not None and limit < 0.1:
             continue
         offset = time.perf_counter() - started
 
@@ -317,7 +364,7 @@ def _solve_parts(
                 )
 
         improved = _solve_whole(
-            subs[i], replace(options, time_limit=limit), report, results[i].solution, lns
+            subs[i], replace(options, time_limit=limit), report, results[i].solution, lns, mip
         )
         if improved.solution is not None and improved.stats.objective <= best[i]:
             results[i] = improved
@@ -363,12 +410,14 @@ def solve(
     *,
     decompose: bool = True,
     lns: float | None = None,
+    mip: bool = True,
 ) -> RosterResult:
-    """Solve a roster problem with CP-SAT and large neighbourhood search.
+    """Solve a roster problem with CP-SAT, HiGHS for the bound beside it, and (optionally)
+    large neighbourhood search.
 
     Independent parts (:mod:`solvers.roster.decompose`) are solved one after the other and
     joined, which is exact: the objective is their sum. The bound is the better of CP-SAT's
-    and the cover relaxation's (:mod:`solvers.roster.bound`).
+    and HiGHS's on the mixed-integer programme of the same rules (:mod:`solvers.roster.mip`).
 
     Parameters
     ----------
@@ -391,6 +440,9 @@ def solve(
         (:mod:`solvers.roster.lns`) after CP-SAT's own search, when CP-SAT has not proved its
         roster optimal; None for :data:`LNS_SHARE`, 0 for CP-SAT alone. Without a time limit
         there is no search.
+    mip
+        Run HiGHS beside CP-SAT (:class:`solvers.roster.mip.BoundWorker`) for a bound, and
+        stop when the roster meets it. Off for the many small solves of a neighbourhood search.
 
     Returns
     -------
@@ -405,22 +457,7 @@ def solve(
         raise ValueError(f"lns must be a share of the time in [0, 1), got {lns}")
     pieces = parts(problem) if decompose else []
     if len(pieces) <= 1:
-        result = _solve_whole(problem, options, progress, hint, share)
+        result = _solve_whole(problem, options, progress, hint, share, mip)
     else:
-        result = _solve_parts(problem, pieces, options, progress, hint, share)
-    return _with_cover_bound(problem, result)
-
-
-def _with_cover_bound(problem: RosterProblem, result: RosterResult) -> RosterResult:
-    """``result`` with the bound of :func:`solvers.roster.bound.cover_bound` when it is
-    higher than CP-SAT's (and the status optimal when it meets the objective)."""
-    stats = result.stats
-    if stats.status is not SolveStatus.FEASIBLE:
-        return result
-    started = time.perf_counter()
-    bound = cover_bound(problem, time_limit=5.0)
-    wall = stats.wall_time + time.perf_counter() - started
-    if bound <= stats.bound:
-        return replace(result, stats=replace(stats, wall_time=wall))
-    status = SolveStatus.OPTIMAL if stats.objective <= bound else SolveStatus.FEASIBLE
-    return replace(result, stats=replace(stats, bound=bound, status=status, wall_time=wall))
+        result = _solve_parts(problem, pieces, options, progress, hint, share, mip)
+    return result

@@ -7,6 +7,7 @@ reading of its variables.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from models.solve import SolveStatus
 from solvers.common import Progress, SolveOptions
 from solvers.roster import solve
 from solvers.roster.decompose import parts
+from solvers.roster.mip import mip_bound
 
 pytestmark = pytest.mark.solver
 
@@ -441,3 +443,47 @@ def test_independent_parts_give_the_same_optimum_as_the_whole() -> None:
     assert joined.stats.objective == whole.stats.objective
     assert joined.solution is not None
     assert check_roster(split, joined.solution).objective == joined.stats.objective
+
+
+# --------------------------------------------------------------------------------------------
+# The mixed-integer programme that HiGHS bounds the roster with states the same rules
+
+
+def _same_optimum(problem: RosterProblem) -> None:
+    """CP-SAT alone proves an optimum (or that there is no roster); HiGHS's bound on the
+    programme of :mod:`solvers.roster.mip` is exactly that optimum (or infinite)."""
+    result = solve(problem, SolveOptions(num_workers=1, seed=0), mip=False)
+    bound = mip_bound(problem, time_limit=60)
+    if result.stats.status is SolveStatus.INFEASIBLE:
+        assert bound == math.inf
+        return
+    assert result.stats.status is SolveStatus.OPTIMAL
+    assert bound == result.stats.objective
+
+
+@pytest.mark.parametrize("rule", sorted(RULE_CASES))
+def test_the_programme_has_each_hard_rule(rule: str) -> None:
+    _same_optimum(RULE_CASES[rule][0])
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_the_programme_has_the_brute_force_optimum(name: str) -> None:
+    _same_optimum(TINY[name])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=problems())
+def test_the_programme_states_the_same_rules(problem: RosterProblem) -> None:
+    _same_optimum(problem)
+
+
+def test_a_solve_with_highs_beside_it_ends_proved_and_checked() -> None:
+    """A week of the clinic-like problem with HiGHS beside CP-SAT: the solve ends proved
+    optimal (by either), and the checker values the roster at the objective that meets the
+    bound."""
+    problem = _clinic_like(3, days=7)
+    result = solve(problem, SolveOptions(num_workers=2, seed=0, time_limit=60))
+    assert result.solution is not None
+    assert check_roster(problem, result.solution).objective == result.stats.objective
+    assert result.stats.status is SolveStatus.OPTIMAL
+    assert result.stats.bound == result.stats.objective
