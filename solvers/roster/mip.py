@@ -444,6 +444,11 @@ class BoundWorker:
         self._thread.start()
         return self
 
+    @property
+    def finished(self) -> bool:
+        """HiGHS is done (or was never started)."""
+        return not self._thread.is_alive()
+
     def current(self) -> float:
         """The bound so far."""
         return self.bound

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from models.solve import SolveStatus
 from solvers.common import Progress, SolveOptions
 from solvers.roster import solve
 from solvers.roster.decompose import parts
-from solvers.roster.mip import mip_bound
+from solvers.roster.mip import BoundWorker, mip_bound
 
 pytestmark = pytest.mark.solver
 
@@ -487,3 +488,16 @@ def test_a_solve_with_highs_beside_it_ends_proved_and_checked() -> None:
     assert check_roster(problem, result.solution).objective == result.stats.objective
     assert result.stats.status is SolveStatus.OPTIMAL
     assert result.stats.bound == result.stats.objective
+
+
+def test_a_stopped_bound_worker_ends_and_its_bound_holds() -> None:
+    """Stopped before HiGHS is done, the worker's thread ends and what it has proved so far is
+    still no more than the optimum."""
+    problem = _clinic_like(5, days=14)
+    worker = BoundWorker(problem, time_limit=600).start()
+    time.sleep(0.5)
+    bound = worker.stop()
+    assert worker.finished
+    best = solve(problem, SolveOptions(num_workers=2, seed=0, time_limit=60))
+    assert best.solution is not None
+    assert bound <= best.stats.bound <= best.stats.objective
