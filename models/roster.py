@@ -195,6 +195,28 @@ class RosterProblem:
         """Number of weeks (the last one may be partial)."""
         return -(-self.n_days // 7)
 
+    def requests(self) -> list[tuple[int, int, int, bool, int]]:
+        """The requests as ``(staff, day, shift or -1 for any, on, weight)`` tuples."""
+        return list(
+            zip(
+                self.request_staff.tolist(),
+                self.request_day.tolist(),
+                self.request_shift.tolist(),
+                self.request_on.tolist(),
+                self.request_weight.tolist(),
+                strict=True,
+            )
+        )
+
+    def fairness_groups(self) -> dict[int, list[int]]:
+        """The staff of each fairness group (staff with a negative group are in none), by
+        group number in increasing order."""
+        groups: dict[int, list[int]] = {}
+        for s, g in enumerate(self.fairness_group.tolist()):
+            if g >= 0:
+                groups.setdefault(g, []).append(s)
+        return dict(sorted(groups.items()))
+
     def weekend_days(self) -> list[tuple[int, ...]]:
         """The weekends of the horizon as tuples of day indices (Saturday and Sunday that fall
         inside the horizon), in order."""

@@ -202,7 +202,7 @@ def add_max_weekends(
             model.add(sum(days) <= 2 * int(problem.max_weekends[s]))
 
 
-def _rest(problem: RosterProblem, gap_days: int) -> np.ndarray:
+def rest_minutes(problem: RosterProblem, gap_days: int) -> np.ndarray:
     """``rest[a, b]``: minutes from the end of shift ``a`` to the start of shift ``b``
     ``gap_days`` days later."""
     end = problem.shift_start + problem.shift_span
@@ -213,7 +213,7 @@ def _rest(problem: RosterProblem, gap_days: int) -> np.ndarray:
 def _pairs_per_staff(problem: RosterProblem, gap_days: int) -> list[BoolArray]:
     """Per staff member, the (a, b) pairs ``gap_days`` apart that the succession matrix or the
     daily rest forbid."""
-    rest = _rest(problem, gap_days)
+    rest = rest_minutes(problem, gap_days)
     cache: dict[int, BoolArray] = {}
     result = []
     for s in range(problem.n_staff):
@@ -235,7 +235,7 @@ def add_successions(model: cp_model.CpModel, problem: RosterProblem, v: RosterVa
     """
     if problem.n_staff == 0 or problem.n_shifts == 0:
         return
-    gaps = [1, 2] if _rest(problem, 2).min() < problem.min_rest.max() else [1]
+    gaps = [1, 2] if rest_minutes(problem, 2).min() < problem.min_rest.max() else [1]
     for gap in gaps:
         pairs = _pairs_per_staff(problem, gap)
         for s in range(problem.n_staff):
@@ -260,7 +260,7 @@ def add_weekly_rest(model: cp_model.CpModel, problem: RosterProblem, v: RosterVa
     """
     if problem.n_days < 7:
         return
-    rest_two_days = _rest(problem, 2)
+    rest_two_days = rest_minutes(problem, 2)
     for s in range(problem.n_staff):
         minimum = int(problem.weekly_rest[s])
         if minimum <= 0:

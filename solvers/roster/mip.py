@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 import highspy
 import numpy as np
 
+from solvers.roster.constraints import rest_minutes
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -275,8 +277,7 @@ def _weekly_rest(problem: RosterProblem, p: _Programme, r: _Roster, s: int) -> N
     minimum, n = int(problem.weekly_rest[s]), problem.n_days
     if minimum <= 0 or n < 7:
         return
-    end = problem.shift_start + problem.shift_span
-    short = 2 * 24 * 60 + problem.shift_start[None, :] - end[:, None] < minimum
+    short = rest_minutes(problem, 2) < minimum
     rest: list[tuple[Expr, float]] = []  # the rest day as expression + constant
     for d in range(n):
         before = r.x[s][d - 1] if d > 0 else {}
@@ -302,10 +303,7 @@ def _weekly_rest(problem: RosterProblem, p: _Programme, r: _Roster, s: int) -> N
 def _fairness(problem: RosterProblem, p: _Programme, r: _Roster) -> None:
     """Per group of equal contracts, ``weight * (most - fewest)`` of the weekends worked and of
     the nights worked."""
-    groups: dict[int, list[int]] = defaultdict(list)
-    for s, g in enumerate(problem.fairness_group.tolist()):
-        if g >= 0:
-            groups[g].append(s)
+    groups = problem.fairness_groups()
     nights = set(np.flatnonzero(problem.shift_night).tolist())
     for members in groups.values():
         if len(members) < 2:
@@ -332,13 +330,11 @@ def _successions(problem: RosterProblem) -> dict[int, list[tuple[int, np.ndarray
     """Per minimum rest, the ``(gap in days, forbidden[a, b])`` pairs: ``b`` may not follow
     ``a`` that many days later (the succession matrix, or less rest than the minimum between
     the clock times)."""
-    end = problem.shift_start + problem.shift_span
     out: dict[int, list[tuple[int, np.ndarray]]] = {}
     for minimum in {int(m) for m in problem.min_rest.tolist()}:
         pairs = []
         for gap in (1, 2):
-            rest = gap * 24 * 60 + problem.shift_start[None, :] - end[:, None]
-            bad = rest < minimum
+            bad = rest_minutes(problem, gap) < minimum
             if gap == 1:
                 bad = bad | problem.forbidden
             if bad.any():
@@ -366,14 +362,7 @@ def _objective(problem: RosterProblem, p: _Programme, r: _Roster) -> None:
     """Substitution, requests and changes (the cover penalties are columns of their own)."""
     for (s, _, _, c), col in r.y.items():
         p.cost[col] += float(problem.substitution_cost[s, c])
-    for s, d, t, on, weight in zip(
-        problem.request_staff.tolist(),
-        problem.request_day.tolist(),
-        problem.request_shift.tolist(),
-        problem.request_on.tolist(),
-        problem.request_weight.tolist(),
-        strict=True,
-    ):
+    for s, d, t, on, weight in problem.requests():
         cols = list(r.x[s][d].values()) if t < 0 else [r.x[s][d][t]] if t in r.x[s][d] else []
         if on:
             p.offset += weight
@@ -386,16 +375,16 @@ def _objective(problem: RosterProblem, p: _Programme, r: _Roster) -> None:
     if published is None or change is None:
         return
     for s, d in zip(*np.nonzero(change), strict=True):
-        weight = float(change[s, d])
+        cost = float(change[s, d])
         t, c = int(published.shift[s, d]), int(published.competence[s, d])
         if t < 0:
             for col in r.x[s][d].values():
-                p.cost[col] += weight
+                p.cost[col] += cost
             continue
         kept = r.y.get((int(s), int(d), t, c)) if c >= 0 else r.x[s][d].get(t)
-        p.offset += weight
+        p.offset += cost
         if kept is not None:
-            p.cost[kept] -= weight
+            p.cost[kept] -= cost
 
 
 def programme(

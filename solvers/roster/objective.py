@@ -66,14 +66,7 @@ def _substitution_terms(problem: RosterProblem, v: RosterVars, terms: Terms) -> 
 def _request_terms(problem: RosterProblem, v: RosterVars, terms: Terms) -> None:
     """A wish to work shift ``t``: ``weight * (1 - x[s, d, t])`` (``1 - work[s, d]`` for any
     shift); a wish to be off: ``weight * x[s, d, t]`` (``work[s, d]`` for any shift)."""
-    for s, d, t, on, weight in zip(
-        problem.request_staff.tolist(),
-        problem.request_day.tolist(),
-        problem.request_shift.tolist(),
-        problem.request_on.tolist(),
-        problem.request_weight.tolist(),
-        strict=True,
-    ):
+    for s, d, t, on, weight in problem.requests():
         if weight == 0:
             continue
         literal: Literal | None
@@ -107,11 +100,8 @@ def _fairness_terms(
 ) -> None:
     """Per group ``g`` of equal contracts: ``max_s W_s - min_s W_s`` with ``W_s`` the weekends
     worked, and the same for nights."""
-    groups: dict[int, list[int]] = defaultdict(list)
-    for s, g in enumerate(problem.fairness_group.tolist()):
-        if g >= 0:
-            groups[g].append(s)
-    for g, members in sorted(groups.items()):
+    groups = problem.fairness_groups()
+    for g, members in groups.items():
         if len(members) < 2:
             continue
         if problem.weekend_fairness > 0 and weekends and weekends[0]:
