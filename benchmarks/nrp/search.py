@@ -6,7 +6,8 @@ Every step below calls :func:`solvers.roster.solve` on a :class:`models.roster.R
    solved first (CP-SAT with its own presolve, LP and search), which proves the small ones
    optimal; its best bound is the run's lower bound.
 2. **Greedy start.** On larger instances, or when the whole model found no roster, staff are
-   rostered one at a time in file order: each is solved with the cover that the staff
+   rostered one at a time in file order by the solver's own first-roster construction
+   (:func:`solvers.roster.greedy.construct`): each is solved with the cover that the staff
    already rostered leave open. Every hard rule of the benchmark is per person, so
    the joined roster is feasible whenever each person's is.
 3. **Large neighbourhood search** with the solver's own :func:`solvers.roster.lns.improve`
@@ -30,13 +31,11 @@ from models.roster import IntArray, RosterProblem, RosterSolution
 from models.solve import SolveStatus
 from solvers.common import SolveOptions
 from solvers.roster import solve
-from solvers.roster.lns import improve, subproblem
+from solvers.roster.greedy import construct
+from solvers.roster.lns import improve
 
 WHOLE_LIMIT = 40_000
 """Instances with at most this many (staff, day, shift) cells get a whole-model solve first."""
-
-GREEDY_GAP = 0.01
-"""Relative gap at which one person's greedy solve stops (the LNS improves it later)."""
 
 
 @dataclass(frozen=True)
@@ -72,67 +71,6 @@ def objective(problem: RosterProblem, shift: IntArray) -> int:
     on = problem.request_weight * (problem.request_on & ~hit)
     off = problem.request_weight * (~problem.request_on & hit)
     return int(under.sum() + over.sum() + on.sum() + off.sum())
-
-
-def _sub_solve(
-    problem: RosterProblem,
-    shift: IntArray,
-    free: IntArray,
-    window: range,
-    limit: float,
-    workers: int,
-    seed: int,
-    hint: bool = True,
-    gap: float | None = None,
-) -> IntArray | None:
-    """Solve one neighbourhood; the whole roster with the free staff re-rostered, or None."""
-    order = np.sort(free)
-    current = RosterSolution(shift=shift, competence=np.where(shift >= 0, 0, -1))
-    sub = subproblem(problem, current, order, window)
-    start = None
-    if hint:
-        own = shift[order]
-        start = RosterSolution(shift=own.copy(), competence=np.where(own >= 0, 0, -1))
-    options = SolveOptions(time_limit=limit, num_workers=workers, seed=seed, gap_limit=gap)
-    result = solve(sub, options, hint=start, decompose=False, lns=0.0, mip=False)
-    if result.solution is None:
-        return None
-    joined = shift.copy()
-    joined[order] = result.solution.shift
-    return joined
-
-
-def greedy(
-    problem: RosterProblem, deadline: float, workers: int, seed: int, group: int = 1
-) -> IntArray | None:
-    """Roster ``group`` staff at a time in file order against the cover left open so far.
-
-    Each group gets a short time and stops at a 1 % gap (its first roster comes fast;
-    proving it best does not);
-    a group without a roster in that time gets one more try with four times as long.
-    Returns the roster, or None when a group still has none (its own rules contradict each
-    other, or time runs out).
-    """
-    shift = np.full((problem.n_staff, problem.n_days), -1, dtype=np.int64)
-    window = range(problem.n_days)
-    for first in range(0, problem.n_staff, group):
-        free = np.arange(first, min(first + group, problem.n_staff))
-        groups_left = -(-(problem.n_staff - first) // group)
-        joined = None
-        for factor in (1.0, 4.0):
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                return None
-            limit = min(left, factor * max(0.25, min(2.0, left / (2 * groups_left))))
-            joined = _sub_solve(
-                problem, shift, free, window, limit, workers, seed, hint=False, gap=GREEDY_GAP
-            )
-            if joined is not None:
-                break
-        if joined is None:
-            return None
-        shift = joined
-    return shift
 
 
 def search(
@@ -192,8 +130,8 @@ def search(
                 None, best, bound, result.stats.status, None, time.perf_counter() - started, 0
             )
     if shift is None:
-        shift = greedy(problem, deadline, workers, seed)
-        if shift is None:
+        built = construct(problem, deadline - time.perf_counter(), SolveOptions(seed=seed))
+        if built is None:
             return SearchResult(
                 None,
                 best,
@@ -203,6 +141,7 @@ def search(
                 time.perf_counter() - started,
                 0,
             )
+        shift = built.shift
         first = time.perf_counter() - started
         best = objective(problem, shift)
     iterations = 0

@@ -24,9 +24,7 @@ from models.roster import RosterSolution
 from solvers.roster.lns import subproblem
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from models.roster import RosterProblem, RosterResult
+    from models.roster import RosterProblem
     from solvers.common import SolveOptions
 
 PERSON_SECONDS = 2.0
@@ -43,7 +41,6 @@ in a person's solve (at least 1,000)."""
 def construct(
     problem: RosterProblem,
     time_limit: float,
-    solve_one: Callable[[RosterProblem, SolveOptions], RosterResult],
     options: SolveOptions,
 ) -> RosterSolution | None:
     """Roster the staff of ``problem`` one at a time, in their order.
@@ -54,9 +51,6 @@ def construct(
         The roster problem.
     time_limit
         Seconds for all of it.
-    solve_one
-        Solves one person's problem (the roster solver's whole-model solve, without the
-        bound).
     options
         Seed and native parameters for each solve; time, gap and workers are set here.
 
@@ -66,6 +60,8 @@ def construct(
         The roster, or None when a person has none in time, or when time runs out.
         It may still break a hard cover minimum: the caller checks it.
     """
+    from solvers.roster.solve import solve  # the roster solver builds first rosters with this
+
     deadline = time.perf_counter() + time_limit
     heaviest = int(problem.cover_under_weight.max(initial=0))
     soft = problem
@@ -86,7 +82,7 @@ def construct(
             num_workers=1,
             native={**options.native, "cp_model_presolve": False},
         )
-        result = solve_one(sub, own)
+        result = solve(sub, own, decompose=False, lns=0.0, mip=False)
         if result.solution is None:
             return None
         current.shift[s] = result.solution.shift[0]

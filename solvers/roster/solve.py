@@ -337,12 +337,7 @@ def _first_roster(
         or left - (time.perf_counter() - started) < 0.5
     ):
         return result
-    built = construct(
-        problem,
-        left - (time.perf_counter() - started),
-        lambda sub, own: _solve_whole(sub, own, None, None),
-        replace(options, native={}),
-    )
+    built = construct(problem, left - (time.perf_counter() - started), replace(options, native={}))
     if built is not None:
         evaluated = evaluate(problem, built)
         spent = time.perf_counter() - started

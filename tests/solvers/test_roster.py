@@ -505,18 +505,10 @@ def test_a_stopped_bound_worker_ends_and_its_bound_holds() -> None:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_a_roster_built_a_person_at_a_time_meets_every_hard_rule(seed: int) -> None:
-    import importlib
-
     from solvers.roster.greedy import construct
 
-    solve_module = importlib.import_module("solvers.roster.solve")
     problem = _clinic_like(seed, days=14)
-    built = construct(
-        problem,
-        30.0,
-        lambda sub, own: solve_module._solve_whole(sub, own, None, None),
-        SolveOptions(seed=0),
-    )
+    built = construct(problem, 30.0, SolveOptions(seed=0))
     assert built is not None
     check = check_roster(problem, built)
     assert check.feasible, check.violations
