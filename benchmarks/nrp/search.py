@@ -1,23 +1,33 @@
 """The benchmark's search strategy around the engine's roster solver (no second solver).
 
-Every step below calls :func:`solvers.roster.solve` on a :class:`models.roster.RosterProblem`:
+Every step below calls the engine's roster solver on a :class:`models.roster.RosterProblem`:
 
-1. **Whole model.** On instances up to :data:`WHOLE_LIMIT` shift-cells the whole problem is
-   solved first (CP-SAT with its own presolve, LP and search), which proves the small ones
-   optimal; its best bound is the run's lower bound.
+1. **Whole model.** On instances up to :data:`SCRATCH_LIMIT` shift-cells CP-SAT solves the
+   whole problem from scratch (its own presolve, LP and search; :data:`PORTFOLIO` workers on
+   the smallest) with HiGHS beside it, which proves the small ones optimal; the best bound
+   is the run's lower bound.
 2. **Greedy start.** On larger instances, or when the whole model found no roster, staff are
    rostered one at a time in file order by the solver's own first-roster construction
    (:func:`solvers.roster.greedy.construct`): each is solved with the cover that the staff
-   already rostered leave open. Every hard rule of the benchmark is per person, so
-   the joined roster is feasible whenever each person's is.
+   already rostered leave open. Every hard rule of the benchmark is per person, so the
+   joined roster is feasible whenever each person's is. Up to :data:`WHOLE_LIMIT` cells,
+   CP-SAT then solves the whole model from the greedy roster (a complete hint).
 3. **Large neighbourhood search** with the solver's own :func:`solvers.roster.lns.improve`
-   (the mechanism the engine's solve uses too): free all staff over a window of days, or some
-   staff over the whole horizon, keep everybody else, re-solve from the incumbent; keep the
-   result when it is not worse.
+   (the mechanism the engine's solve uses too) for the rest of the time: free all staff over
+   a window of days, or some staff over the whole horizon, keep everybody else, re-solve from
+   the incumbent; keep the result when it is not worse.
 
-The sub-problems (:func:`solvers.roster.lns.subproblem`) are exact: fixed staff leave the
-problem and their shifts come off the cover target, so each sub-roster is a roster of the
-whole problem and its objective differs from the whole one by a constant.
+The whole-model solve gets :data:`WHOLE_SHARE` of the time. The sub-problems
+(:func:`solvers.roster.lns.subproblem`) are exact: fixed staff leave the problem and their
+shifts come off the cover target, so each sub-roster is a roster of the whole problem and its
+objective differs from the whole one by a constant.
+
+No share suits every instance. At 60 s on 2 cores, seed 0, CP-SAT alone did better on some
+(Instance8 from scratch, 8 workers: 1,733 alone against 2,037 with the search's half;
+Instance6 1,953 against 2,233), the search on others (Instance12: 6,473 alone against 6,337;
+from scratch with 2 workers, 6,925 after 30 s and 6,081 after the search's 30 s). On
+Instance13 (39,936 cells), CP-SAT from the greedy roster reached 6,073 in the minute, from
+scratch (then the search) 10,578.
 """
 
 from __future__ import annotations
@@ -34,8 +44,31 @@ from solvers.roster import solve
 from solvers.roster.greedy import construct
 from solvers.roster.lns import improve
 
-WHOLE_LIMIT = 40_000
-"""Instances with at most this many (staff, day, shift) cells get a whole-model solve first."""
+WHOLE_SHARE = 0.5
+"""Share of the time that CP-SAT gets on the whole model before the neighbourhood search
+takes the rest."""
+
+SCRATCH_LIMIT = 12_000
+"""Problems of at most this many available (staff, day, shift) cells are solved whole from
+scratch; larger ones start from the greedy roster."""
+
+WHOLE_LIMIT = 200_000
+"""Largest problem for the whole-model solve; above it the neighbourhood search alone
+improves the greedy roster."""
+
+BOUND_LIMIT = 40_000
+"""Largest problem on which HiGHS runs beside the whole-model solve for a lower bound."""
+
+PORTFOLIO = 8
+"""CP-SAT workers of the whole-model solve on problems of at most :data:`PORTFOLIO_LIMIT`
+cells; larger ones get one per core. More than the two cores: with two workers CP-SAT runs
+one full search and interleaves its neighbourhood searches, with eight it runs more kinds of
+each side by side, each with less of the cores. Measured at 60 s on 2 cores, 2 against 8
+workers alone: Instance6 (1,040 cells) 2,449 against 1,953, Instance8 (2,158) 1,842 against
+1,733; with the neighbourhood search after 30 s, Instance12 (10,452) 5,972 and 6,081 against
+6,337, 6,588 and 7,049, Instance14 (3,572) 1,584 and 1,665 against 1,740, 1,935 and 2,079."""
+
+PORTFOLIO_LIMIT = 3_000
 
 
 @dataclass(frozen=True)
@@ -78,10 +111,10 @@ def search(
     time_limit: float,
     workers: int = 2,
     seed: int = 0,
-    whole_share: float = 0.5,
+    whole_share: float = WHOLE_SHARE,
     whole_limit: int = WHOLE_LIMIT,
 ) -> SearchResult:
-    """Whole model (small instances), greedy start (large ones), then LNS until the limit.
+    """Greedy start, CP-SAT on the whole model from it, then LNS until the limit.
 
     Parameters
     ----------
@@ -90,61 +123,61 @@ def search(
     time_limit
         Seconds for everything.
     workers
-        CP-SAT workers in every solve.
+        CP-SAT workers of the greedy and neighbourhood solves, and of the whole-model solve
+        on problems above :data:`PORTFOLIO_LIMIT` cells (one per core).
     seed
         Seed of the neighbourhood choice and of CP-SAT.
     whole_share
         Share of the time given to the whole-model solve.
     whole_limit
-        Solve the whole model first when the problem has at most this many available
+        Solve the whole model only when the problem has at most this many available
         (staff, day, shift) cells.
     """
     started = time.perf_counter()
     deadline = started + time_limit
     cells = int(problem.available.sum())
-    shift: IntArray | None = None
     bound = float("-inf")
-    first: float | None = None
-    best = float("inf")
-    if cells <= whole_limit:
-        options = SolveOptions(time_limit=time_limit * whole_share, num_workers=workers, seed=seed)
-        result = solve(problem, options, lns=0.0)
-        if result.stats.status is not SolveStatus.NO_SOLUTION:
-            bound = result.stats.bound
-        if result.solution is not None:
-            shift = result.solution.shift
-            best = objective(problem, shift)  # a roster found at the limit may carry slack
-            first = result.stats.first_solution_time
-            if result.stats.status is SolveStatus.OPTIMAL:
-                return SearchResult(
-                    shift,
-                    best,
-                    bound,
-                    SolveStatus.OPTIMAL,
-                    first,
-                    time.perf_counter() - started,
-                    0,
-                )
-        elif result.stats.status is SolveStatus.INFEASIBLE:
-            return SearchResult(
-                None, best, bound, result.stats.status, None, time.perf_counter() - started, 0
-            )
-    if shift is None:
+    iterations = 0
+
+    def done(shift: IntArray | None, best: float, status: SolveStatus) -> SearchResult:
+        wall = time.perf_counter() - started
+        return SearchResult(shift, best, bound, status, first, wall, iterations)
+
+    def greedy() -> tuple[IntArray | None, float | None, float]:
         built = construct(problem, deadline - time.perf_counter(), SolveOptions(seed=seed))
         if built is None:
-            return SearchResult(
-                None,
-                best,
-                bound,
-                SolveStatus.NO_SOLUTION,
-                None,
-                time.perf_counter() - started,
-                0,
-            )
-        shift = built.shift
-        first = time.perf_counter() - started
-        best = objective(problem, shift)
-    iterations = 0
+            return None, None, float("inf")
+        return built.shift, time.perf_counter() - started, float(objective(problem, built.shift))
+
+    shift: IntArray | None = None
+    first: float | None = None
+    best = float("inf")
+    scratch = cells <= SCRATCH_LIMIT
+    if not scratch:
+        shift, first, best = greedy()
+    if cells <= whole_limit:
+        spent = time.perf_counter() - started
+        options = SolveOptions(
+            time_limit=max(1.0, time_limit * whole_share - spent),
+            num_workers=PORTFOLIO if cells <= PORTFOLIO_LIMIT else workers,
+            seed=seed,
+        )
+        hint = None if shift is None else RosterSolution(shift, np.where(shift >= 0, 0, -1))
+        result = solve(problem, options, hint=hint, lns=0.0, mip=cells <= BOUND_LIMIT)
+        if result.stats.status is SolveStatus.INFEASIBLE:
+            return done(None, best, SolveStatus.INFEASIBLE)
+        if result.stats.status.has_solution:
+            bound = result.stats.bound
+        if result.solution is not None:
+            value = objective(problem, result.solution.shift)  # CP-SAT's may carry slack
+            if value <= best:
+                shift, best = result.solution.shift, value
+            if first is None:
+                first = spent + (result.stats.first_solution_time or result.stats.wall_time)
+    if shift is None and scratch:
+        shift, first, best = greedy()
+    if shift is None:
+        return done(None, best, SolveStatus.NO_SOLUTION)
     left = deadline - time.perf_counter()
     if left > 0.5 and best > bound:
         start = RosterSolution(shift=shift, competence=np.where(shift >= 0, 0, -1))
@@ -152,7 +185,4 @@ def search(
         improved = improve(problem, start, left, options, objective=int(best), bound=bound)
         shift, best = improved.solution.shift, improved.objective
         iterations = improved.neighbourhoods
-    status = SolveStatus.OPTIMAL if best <= bound else SolveStatus.FEASIBLE
-    return SearchResult(
-        shift, float(best), bound, status, first, time.perf_counter() - started, iterations
-    )
+    return done(shift, float(best), SolveStatus.OPTIMAL if best <= bound else SolveStatus.FEASIBLE)

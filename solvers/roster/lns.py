@@ -29,7 +29,6 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from models.roster import RosterSolution
-from models.solve import SolveStatus
 from solvers.common import Progress, SolveOptions
 from solvers.roster.decompose import Part, restrict, restrict_solution
 
@@ -246,7 +245,7 @@ def improve(
         The best roster found (``solution`` itself if nothing better), its objective and
         counts.
     """
-    from solvers.roster.solve import _solve_whole
+    from solvers.roster.solve import resolve
 
     started = time.perf_counter()
     deadline = started + time_limit
@@ -265,30 +264,30 @@ def improve(
         count += 1
         sub = subproblem(problem, solution, free, window)
         start = restrict_solution(solution, Part(free, np.arange(problem.n_competences)))
-        before = value_of(sub, start)
-        if before is None:  # cannot happen for an exact sub-problem; skip rather than fail
-            continue
         sub_options = replace(
             options,
             time_limit=min(SUB_TIME_LIMIT, left),
             seed=rng.randrange(1 << 30),
             native={**SUB_NATIVE, **options.native},
         )
-        result = _solve_whole(sub, sub_options, None, start)
-        if result.stats.status is SolveStatus.OPTIMAL:
+        found = resolve(sub, start, sub_options)
+        if found is None:  # cannot happen for an exact sub-problem; skip rather than fail
+            continue
+        if found.optimal:
             cells = min(MAX_CELLS, int(cells * 1.15) + 1)
-        elif result.stats.wall_time >= 0.9 * SUB_TIME_LIMIT:
+        elif found.wall_time >= 0.9 * SUB_TIME_LIMIT:
             cells = max(MIN_CELLS, int(cells * 0.85))
-        if result.solution is None:
-            continue
-        # a roster found at the time limit may carry slack in its penalty variables: count it
-        after = value_of(sub, result.solution)
-        if after is None or after > before:
-            continue
+        before, after = found.start, found.objective
+        if after < before:
+            # CP-SAT's objective may carry slack at the time limit: count the roster's own
+            exact = value_of(sub, found.solution)
+            if exact is None or exact > before:
+                continue
+            after = exact
         shift = solution.shift.copy()
         competence = solution.competence.copy()
-        shift[free] = result.solution.shift
-        competence[free] = result.solution.competence
+        shift[free] = found.solution.shift
+        competence[free] = found.solution.competence
         solution = RosterSolution(shift=shift, competence=competence)
         if after < before:
             improvements += 1

@@ -104,7 +104,7 @@ COMPLETE_HINT_SECONDS = 10.0
 """Seconds, at most, to complete a hint (:func:`_add_hint`)."""
 
 
-def _add_hint(built: RosterModel, problem: RosterProblem, hint: RosterSolution) -> None:
+def _add_hint(built: RosterModel, problem: RosterProblem, hint: RosterSolution) -> int | None:
     """Hint every variable of the model from ``hint`` (a warm start or a repair base).
 
     The roster gives the ``x`` and ``y`` variables; the model's other variables (penalties,
@@ -115,6 +115,8 @@ def _add_hint(built: RosterModel, problem: RosterProblem, hint: RosterSolution) 
     was 25,325 from a hinted one of 9,530; completed, it went on to 2,520 in 40 s). When the
     roster breaks a rule, or the copy is not solved in :data:`COMPLETE_HINT_SECONDS`, only
     ``x`` and ``y`` are hinted.
+
+    Returns the hinted roster's objective when the completion solved it, else None.
     """
     model, v = built.model, built.vars
     values: dict[int, int] = {}
@@ -133,13 +135,62 @@ def _add_hint(built: RosterModel, problem: RosterProblem, hint: RosterSolution) 
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = COMPLETE_HINT_SECONDS
-    if solver.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    code = solver.solve(fixed)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         complete = solver.response_proto.solution
         model.proto.solution_hint.vars.extend(range(len(complete)))
         model.proto.solution_hint.values.extend(complete)
-        return
+        return round(solver.objective_value) if code == cp_model.OPTIMAL else None
     for index, value in values.items():
         model.add_hint(model.get_bool_var_from_proto_index(index), value)
+    return None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A re-solve of a roster from itself (:func:`resolve`)."""
+
+    start: int
+    """The objective of the roster it started from."""
+    objective: int
+    """CP-SAT's objective of ``solution``: at least its true value (a penalty variable found
+    at the time limit may carry slack)."""
+    solution: RosterSolution
+    """The best roster found, ``start``'s own if nothing better."""
+    optimal: bool
+    wall_time: float
+
+
+def resolve(
+    problem: RosterProblem, start: RosterSolution, options: SolveOptions
+) -> Resolved | None:
+    """One CP-SAT solve of ``problem`` from the complete roster ``start`` (the neighbourhood
+    solve of :func:`solvers.roster.lns.improve`): one model, its hint completed and valued
+    by :func:`_add_hint`, no bound worker, no second evaluation. None when ``start`` breaks a
+    hard rule or could not be valued."""
+    started = time.perf_counter()
+    built = build(problem)
+    start = canonical(problem, start)
+    before = _add_hint(built, problem, start)
+    if before is None:
+        return None
+    solver = cp_model.CpSolver()
+    if options.time_limit is not None:
+        spent = time.perf_counter() - started
+        options = replace(options, time_limit=max(0.01, options.time_limit - spent))
+    _apply_options(solver, options)
+    code = solver.solve(built.model)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Resolved(before, before, start, False, time.perf_counter() - started)
+    objective = round(solver.objective_value)
+    solution = _decode(solver, problem, built.vars) if objective <= before else start
+    return Resolved(
+        before,
+        min(objective, before),
+        solution,
+        code == cp_model.OPTIMAL,
+        time.perf_counter() - started,
+    )
 
 
 def _decode(solver: cp_model.CpSolver, problem: RosterProblem, v: RosterVars) -> RosterSolution:

@@ -23,6 +23,7 @@ from solvers.common import SolveOptions
 from solvers.roster import solve
 from solvers.roster.lns import improve, subproblem, value_of
 from solvers.roster.mip import BoundWorker, mip_bound
+from solvers.roster.solve import resolve
 from solvers.roster.symmetry import identical_staff
 
 pytestmark = pytest.mark.solver
@@ -235,6 +236,25 @@ def test_improve_finds_a_better_roster_and_counts_it_right() -> None:
     assert check.objective == result.objective <= start_value
     assert result.neighbourhoods > 0
     assert result.improvements > 0
+
+
+def test_resolve_values_its_start_and_returns_a_roster_no_worse() -> None:
+    """The neighbourhood solve: the start's objective is the checker's, the roster it returns
+    meets every hard rule and costs what it says, at most the start's."""
+    problem = _clinic_like(1)
+    first = solve(
+        problem, SolveOptions(num_workers=1, seed=0, native={"stop_after_first_solution": True})
+    )
+    assert first.solution is not None
+    found = resolve(problem, first.solution, SolveOptions(num_workers=1, seed=0, time_limit=5))
+    assert found is not None
+    assert found.start == check_roster(problem, first.solution).objective
+    check = check_roster(problem, found.solution)
+    assert check.feasible, check.violations
+    assert check.objective <= found.objective <= found.start
+    broken = RosterSolution(np.zeros((1, 4), dtype=np.int64), np.zeros((1, 4), dtype=np.int64))
+    rule = roster_problem(1, 4, [480], max_consecutive=[2])
+    assert resolve(rule, broken, SolveOptions(num_workers=1, seed=0, time_limit=5)) is None
 
 
 def test_value_of_a_roster_that_breaks_a_rule_is_none() -> None:
