@@ -114,7 +114,8 @@ def search(
     whole_share: float = WHOLE_SHARE,
     whole_limit: int = WHOLE_LIMIT,
 ) -> SearchResult:
-    """Greedy start, CP-SAT on the whole model from it, then LNS until the limit.
+    """CP-SAT on the whole model, from scratch (small instances) or from a greedy roster
+    (larger ones), then LNS until the limit (the steps of the module's docstring).
 
     Parameters
     ----------
