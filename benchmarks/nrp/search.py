@@ -106,6 +106,11 @@ def objective(problem: RosterProblem, shift: IntArray) -> int:
     return int(under.sum() + over.sum() + on.sum() + off.sum())
 
 
+def _roster(shift: IntArray) -> RosterSolution:
+    """The roster of ``shift`` in the benchmark's one competence."""
+    return RosterSolution(shift=shift, competence=np.where(shift >= 0, 0, -1))
+
+
 def search(
     problem: RosterProblem,
     time_limit: float,
@@ -163,7 +168,7 @@ def search(
             num_workers=PORTFOLIO if cells <= PORTFOLIO_LIMIT else workers,
             seed=seed,
         )
-        hint = None if shift is None else RosterSolution(shift, np.where(shift >= 0, 0, -1))
+        hint = None if shift is None else _roster(shift)
         result = solve(problem, options, hint=hint, lns=0.0, mip=cells <= BOUND_LIMIT)
         if result.stats.status is SolveStatus.INFEASIBLE:
             return done(None, best, SolveStatus.INFEASIBLE)
@@ -181,9 +186,8 @@ def search(
         return done(None, best, SolveStatus.NO_SOLUTION)
     left = deadline - time.perf_counter()
     if left > 0.5 and best > bound:
-        start = RosterSolution(shift=shift, competence=np.where(shift >= 0, 0, -1))
         options = SolveOptions(num_workers=workers, seed=seed)
-        improved = improve(problem, start, left, options, objective=int(best), bound=bound)
+        improved = improve(problem, _roster(shift), left, options, objective=int(best), bound=bound)
         shift, best = improved.solution.shift, improved.objective
         iterations = improved.neighbourhoods
     return done(shift, float(best), SolveStatus.OPTIMAL if best <= bound else SolveStatus.FEASIBLE)
