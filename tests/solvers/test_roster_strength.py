@@ -280,13 +280,17 @@ def test_mip_bound_by_hand() -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problem=one_person())
 def test_mip_bound_is_the_brute_force_optimum(problem: RosterProblem) -> None:
-    """The programme states the same rules: HiGHS proves exactly the optimum."""
+    """The programme states the same rules: HiGHS proves exactly the optimum, and every bound
+    it reports on the way (the relaxation's first) is at most that."""
     wanted = replace(
         problem,
         cover_target=np.ones_like(problem.cover_target),
         cover_under_weight=np.full_like(problem.cover_under_weight, 7),
     )
     best = _best_by_brute_force(wanted)
-    worker = BoundWorker(wanted, 30.0).start()
+    raised: list[float] = []
+    worker = BoundWorker(wanted, 30.0, on_bound=raised.append).start()
     bound = worker.wait()
     assert bound == (math.inf if best is None else best), worker.status
+    assert raised == sorted(raised)
+    assert raised[-1] == bound
