@@ -3,12 +3,17 @@
 Run from the repository root::
 
     python -m benchmarks.roster [--cases clinic,hospital] [--time-limit 60] [--workers 2]
-                                [--start 2027-03-01] [--weeks 6] [--seed 0]
+                                [--start 2027-03-01] [--weeks 6] [--seeds 0]
 
 For each case it compiles the roster problem (not timed in the solve figures), solves it with
 CP-SAT with the given time limit and workers, runs the independent checker, and prints staff,
 days, variables, constraints, time to first feasible roster, final objective, bound and gap,
-hard violations, and the penalties by rule. Writes ``benchmarks/results/roster.csv``.
+hard violations, and the penalties by rule. Writes ``benchmarks/results/roster.csv``, a row per
+case and seed.
+
+CP-SAT's search on two busy cores varies from run to run even with the same seed (the clinic's
+minute ended anywhere between 5,965 and 7,605), so ``--seeds 0,1,2`` runs each case once per
+seed and prints the median and the range: one run says little.
 
 The cover comes from the daily plan (:func:`engine.daily.staff_cover`) when it is available and
 finds a plan; otherwise from :func:`supply_cover`, a cover drawn from the staff's own
@@ -24,6 +29,7 @@ import argparse
 import csv
 import os
 import platform
+import statistics
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -128,6 +134,7 @@ def hospital(staff: int = 600) -> Unit:
 @dataclass
 class Row:
     case: str
+    seed: int
     cover: str
     staff: int
     days: int
@@ -167,6 +174,7 @@ def run_case(
     check = result.check
     row = Row(
         case=name,
+        seed=options.seed,
         cover=source,
         staff=problem.n_staff,
         days=problem.n_days,
@@ -196,12 +204,25 @@ def run_case(
     return row
 
 
+def _spread(name: str, runs: list[Row]) -> str:
+    """One line: the median and the range of the objective and the gap over ``runs``."""
+    objectives = [row.objective for row in runs]
+    gaps = [row.gap_pct for row in runs]
+    return (
+        f"{name}, {len(runs)} seeds: objective median {statistics.median(objectives):.0f} "
+        f"({min(objectives):.0f} to {max(objectives):.0f}), gap median "
+        f"{statistics.median(gaps):.2f} % ({min(gaps):.2f} to {max(gaps):.2f} %)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--cases", default="clinic,hospital")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seeds", default="0", help="comma-separated seeds, a run of each case per seed"
+    )
     parser.add_argument("--start", type=date.fromisoformat, default=date(2027, 3, 1))
     parser.add_argument("--weeks", type=int, default=6)
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -210,18 +231,31 @@ def main() -> None:
     )
     parser.add_argument("--no-daily", action="store_true", help="do not try the daily plan")
     args = parser.parse_args()
-    options = SolveOptions(
-        time_limit=args.time_limit, gap_limit=0.01, seed=args.seed, num_workers=args.workers
-    )
+    try:
+        seeds = [int(seed) for seed in args.seeds.split(",")]
+    except ValueError:
+        parser.error(f"--seeds: expected integers separated by commas (0,1,2), got {args.seeds!r}")
     units = {"clinic": lambda: load_unit(ROOT / "examples" / "ortopedi"), "hospital": hospital}
+    cases = args.cases.split(",")
+    unknown = [name for name in cases if name not in units]
+    if unknown:
+        parser.error(f"--cases: unknown case {unknown[0]!r}; expected clinic or hospital")
     rows = []
-    for name in args.cases.split(","):
-        print(f"{name}: {args.weeks} weeks from {args.start}, {args.time_limit:g} s, "
-              f"{args.workers} workers, seed {args.seed}")  # fmt: skip
-        case = "supply" if args.no_daily and name == "clinic" else name
-        row = run_case(case, units[name](), args.start, args.weeks, options, args.load)
-        row.case = name
-        rows.append(row)
+    for name in cases:
+        runs = []
+        for seed in seeds:
+            options = SolveOptions(
+                time_limit=args.time_limit, gap_limit=0.01, seed=seed, num_workers=args.workers
+            )
+            print(f"{name}: {args.weeks} weeks from {args.start}, {args.time_limit:g} s, "
+                  f"{args.workers} workers, seed {seed}")  # fmt: skip
+            case = "supply" if args.no_daily and name == "clinic" else name
+            row = run_case(case, units[name](), args.start, args.weeks, options, args.load)
+            row.case = name
+            runs.append(row)
+        if len(runs) > 1:
+            print(_spread(name, runs))
+        rows += runs
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
