@@ -92,6 +92,18 @@ SOFT_RULES = (
 """Names of the penalty terms of the objective (``cover_minimum`` only when it is soft,
 ``changes`` only with a published roster)."""
 
+WEIGHTS = (
+    "cover_under_weight",
+    "cover_over_weight",
+    "substitution_cost",
+    "request_weight",
+    "weekend_fairness",
+    "night_fairness",
+    "cover_min_weight",
+    "change_cost",
+)
+"""The fields that weigh the penalty terms; none may be negative."""
+
 
 @dataclass(frozen=True, eq=False)
 class RosterProblem:
@@ -268,6 +280,13 @@ class RosterProblem:
                 raise ValueError(f"RosterProblem.{name} has shape {np.shape(getattr(self, name))}")
         if not 0 <= self.first_weekday <= 6:
             raise ValueError(f"first_weekday must be 0..6, got {self.first_weekday}")
+        # every penalty is a weight times a count: with no negative weight, 0 bounds every
+        # roster (the solver reports it for a part it had no time to bound)
+        for name in WEIGHTS:
+            value = getattr(self, name)
+            if value is not None and np.any(np.asarray(value) < 0):
+                low = int(np.min(value))
+                raise ValueError(f"RosterProblem.{name} has a negative weight {low}, expected >= 0")
         optional = {
             "change_cost": (s, d),
         }

@@ -461,7 +461,9 @@ def _solve_parts(
         results[i] = result
     first = time.perf_counter() - started
     best = {i: r.stats.objective for i, r in results.items()}
-    bounds = {i: r.stats.bound for i, r in results.items()}
+    # no penalty weight is negative (RosterProblem checks), so 0 bounds a part that gets no
+    # time for a bound of its own, and the whole still has one
+    bounds = {i: max(0.0, r.stats.bound) for i, r in results.items()}
     if progress is not None:
         progress(Progress(first, sum(best.values()), sum(bounds.values()), len(pieces)))
 

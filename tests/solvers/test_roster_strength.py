@@ -294,3 +294,29 @@ def test_mip_bound_is_the_brute_force_optimum(problem: RosterProblem) -> None:
     assert bound == (math.inf if best is None else best), worker.status
     assert raised == sorted(raised)
     assert raised[-1] == bound
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("cover_under_weight", np.full((3, 1, 1), -10)),
+        ("request_weight", np.array([-1])),
+        ("night_fairness", -5),
+    ],
+)
+def test_a_negative_weight_is_refused_by_name(field: str, value: object) -> None:
+    """No penalty weight may be negative, which makes 0 a bound on every roster."""
+    problem = roster_problem(
+        2,
+        3,
+        [480],
+        cover_target=np.full((3, 1, 1), 1),
+        request_staff=[0],
+        request_day=[1],
+        request_shift=[0],
+        request_on=[True],
+        request_weight=[3],
+    )
+    with pytest.raises(ValueError, match=rf"RosterProblem\.{field} has a negative weight -"):
+        replace(problem, **{field: value})
+
