@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -304,7 +305,7 @@ def test_mip_bound_is_the_brute_force_optimum(problem: RosterProblem) -> None:
         ("night_fairness", -5),
     ],
 )
-def test_a_negative_weight_is_refused_by_name(field: str, value: object) -> None:
+def test_a_negative_weight_is_refused_by_name(field: str, value: Any) -> None:
     """No penalty weight may be negative, which makes 0 a bound on every roster."""
     problem = roster_problem(
         2,
@@ -319,4 +320,3 @@ def test_a_negative_weight_is_refused_by_name(field: str, value: object) -> None
     )
     with pytest.raises(ValueError, match=rf"RosterProblem\.{field} has a negative weight -"):
         replace(problem, **{field: value})
-
