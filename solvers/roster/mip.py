@@ -15,11 +15,6 @@ not at all on two cores (the example clinic's 6-week roster in one minute: 5,590
 own bound had reached 2,185 and a linear relaxation of the cover alone 3,358). The roster solver
 runs it in a thread beside CP-SAT (:class:`BoundWorker`; HiGHS releases the GIL) and stops
 CP-SAT when its roster meets the bound.
-
-The worker solves the linear relaxation first, by the interior point method, which gives a
-bound in seconds where the branch-and-bound's own root solve by dual simplex takes longer: on
-the example clinic's 40-person part 790 after 5 s, where the branch-and-bound's first bound,
-795, came after 14 s.
 """
 
 from __future__ import annotations
@@ -421,8 +416,7 @@ def _rounded(bound: float) -> float:
 
 
 class BoundWorker:
-    """HiGHS on the programme of a roster problem in a thread of its own: first its linear
-    relaxation by the interior point method, then branch-and-bound.
+    """HiGHS on the programme of a roster problem in a thread of its own.
 
     :attr:`bound` is its dual bound so far (rounded up; ``-inf`` before the first), ``inf``
     once HiGHS has shown that no roster exists. ``on_bound`` is called from the worker's
@@ -483,33 +477,6 @@ class BoundWorker:
             if self.on_bound is not None:
                 self.on_bound(bound)
 
-    def _relaxation(self, p: _Programme, time_limit: float) -> bool:
-        """Raise the bound to the linear relaxation's optimum, solved by the interior point
-        method; True when that shows that no roster exists.
-
-        The branch-and-bound reaches it only after its own root solve by the dual simplex
-        method, which is slow on these programmes: the relaxation of the example clinic's
-        40-person part took 13 s by simplex and 4 s by interior point, of its 49-person part
-        more than 60 s and 4 s."""
-        h = p.highs(time_limit)
-        n = len(p.cost)
-        h.changeColsIntegrality(
-            n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kContinuous)
-        )
-        h.setOptionValue("solver", "ipm")
-        h.cbIpmInterrupt += lambda event: self._stop.is_set() and event.interrupt()
-        h.run()
-        status = h.getModelStatus()
-        if status in (
-            highspy.HighsModelStatus.kInfeasible,
-            highspy.HighsModelStatus.kUnboundedOrInfeasible,
-        ):
-            self._raise(math.inf)
-            return True
-        if status == highspy.HighsModelStatus.kOptimal:
-            self._raise(_rounded(h.getInfo().objective_function_value))
-        return False
-
     def _run(self) -> None:
         started = time.perf_counter()
         columns = int(self.problem.available.sum()) * max(
@@ -523,11 +490,6 @@ class BoundWorker:
             return
         if p is None:
             self._raise(math.inf)
-            return
-        left = self.time_limit - (time.perf_counter() - started)
-        if left <= 0 or self._stop.is_set():
-            return
-        if any(p.integer) and self._relaxation(p, left):
             return
         left = self.time_limit - (time.perf_counter() - started)
         if left <= 0 or self._stop.is_set():
