@@ -281,8 +281,8 @@ def test_mip_bound_by_hand() -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problem=one_person())
 def test_mip_bound_is_the_brute_force_optimum(problem: RosterProblem) -> None:
-    """The programme states the same rules: HiGHS proves exactly the optimum, and every bound
-    it reports on the way (the relaxation's first) is at most that."""
+    """The programme states the same rules: HiGHS proves exactly the optimum, and the bounds
+    it reports on the way rise to it."""
     wanted = replace(
         problem,
         cover_target=np.ones_like(problem.cover_target),
