@@ -393,10 +393,13 @@ def _first_roster(
         evaluated = evaluate(problem, built)
         spent = time.perf_counter() - started
         if evaluated is not None:
+            # no penalty weight is negative (RosterProblem checks): 0 bounds the built roster
+            # until CP-SAT has one, so a part that gets no time for it leaves the whole bounded
             stats = replace(
                 result.stats,
                 status=SolveStatus.FEASIBLE,
                 objective=float(evaluated[0]),
+                bound=max(0.0, result.stats.bound),
                 wall_time=spent,
                 first_solution_time=spent,
             )
@@ -461,9 +464,7 @@ def _solve_parts(
         results[i] = result
     first = time.perf_counter() - started
     best = {i: r.stats.objective for i, r in results.items()}
-    # no penalty weight is negative (RosterProblem checks), so 0 bounds a part that gets no
-    # time for a bound of its own, and the whole still has one
-    bounds = {i: max(0.0, r.stats.bound) for i, r in results.items()}
+    bounds = {i: r.stats.bound for i, r in results.items()}
     if progress is not None:
         progress(Progress(first, sum(best.values()), sum(bounds.values()), len(pieces)))
 
