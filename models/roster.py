@@ -38,7 +38,8 @@ The rules, hard unless said otherwise:
 - **nights**: at most ``max_nights`` night shifts;
 - **fairness** (soft): within each group of staff with equal contracts (``fairness_group``,
   ``-1`` for none), the spread (most minus fewest) of weekends worked costs ``weekend_fairness``
-  per weekend and of nights worked ``night_fairness`` per night;
+  per weekend and of nights worked ``night_fairness`` per night (in a part of a larger roster,
+  the group's members outside the part count with their fixed rosters, ``fairness_fixed``);
 - **changes** (soft, repair only): with a ``published`` roster, each staff member and day whose
   assignment (shift and competence) differs from the published one costs ``change_cost[s, d]``.
 """
@@ -187,6 +188,14 @@ class RosterProblem:
     """(S, D) cost when the assignment of staff ``s`` on day ``d`` differs from ``published``
     (another shift, another competence, off instead of a shift or a shift instead of off)."""
 
+    # A part of a larger roster whose other staff are fixed (optional)
+    fairness_fixed: IntArray | None = None
+    """(G, 4) per fairness group number ``g`` (every number up to the largest): the most and the
+    fewest weekends, and the most and the fewest nights, worked by the group's members outside
+    this problem, whose rosters are fixed; ``-1`` in a row of a group with no member outside.
+    Each spread is then taken over the members here and these (a neighbourhood of a
+    neighbourhood search stays exact whichever staff it frees)."""
+
     @property
     def n_staff(self) -> int:
         """Number of staff members."""
@@ -303,6 +312,13 @@ class RosterProblem:
             if value is not None and np.shape(value) != shape:
                 raise ValueError(
                     f"RosterProblem.{name} has shape {np.shape(value)}, expected {shape}"
+                )
+        if self.fairness_fixed is not None:
+            groups = int(self.fairness_group.max(initial=-1)) + 1
+            rows = np.shape(self.fairness_fixed)
+            if len(rows) != 2 or rows[1] != 4 or rows[0] < groups:
+                raise ValueError(
+                    f"RosterProblem.fairness_fixed has shape {rows}, expected ({groups} or more, 4)"
                 )
 
 
@@ -441,7 +457,7 @@ def roster_problem(
     return RosterProblem(**fields)  # type: ignore[arg-type]
 
 
-_OPTIONAL = ("change_cost",)
+_OPTIONAL = ("change_cost", "fairness_fixed")
 _SCALARS = (
     "weekend_fairness",
     "night_fairness",

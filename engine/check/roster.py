@@ -310,11 +310,16 @@ class _Checker:
             if g >= 0:
                 groups[g].append(s)
         weekends = _weekends(p.n_days, p.first_weekday)
-        for members in groups.values():
-            if len(members) < 2:
-                continue
+        for g, members in groups.items():
             worked = [sum(any(self.shift[s, d] >= 0 for d in w) for w in weekends) for s in members]
             nights = [sum(1 for t in self.shift[s] if t >= 0 and p.shift_night[t]) for s in members]
+            # a part of a larger roster: the most and fewest of the group's fixed members
+            if p.fairness_fixed is not None and p.fairness_fixed[g][0] >= 0:
+                most_w, fewest_w, most_n, fewest_n = (int(v) for v in p.fairness_fixed[g])
+                worked += [most_w, fewest_w]
+                nights += [most_n, fewest_n]
+            elif len(members) < 2:
+                continue
             if p.weekend_fairness and weekends:
                 self.by_rule["weekend_fairness"] += p.weekend_fairness * (max(worked) - min(worked))
             if p.night_fairness and p.shift_night.any():

@@ -7,14 +7,14 @@ problem. Staff outside the free set leave the problem; the cover they give is ta
 cover minimum and target of each (day, shift, competence), to no less than zero (fixed staff
 above the target cost the same over-cover whatever the free ones do, and each free one on that
 shift adds one more). Free staff outside the window of days may only keep the shift they work
-there or take the day off, so every rule over the horizon is still checked in full. The free
-set is closed under fairness groups when fairness costs something (a spread is exact only with
-the whole group), and requests and changes go with their person.
+there or take the day off, so every rule over the horizon is still checked in full. A fairness
+group's fixed members count in its spreads with the most and fewest weekends and nights they
+work (``RosterProblem.fairness_fixed``), and requests and changes go with their person.
 
 Two kinds of neighbourhood take turns: all staff over a window of days (cover is per day, so
-this moves shifts between people), and some staff (whole fairness groups where they matter)
-over the whole horizon (moves a person's pattern). Their size adapts: a sub-problem solved to
-optimality in time grows the next one, one that runs out of time shrinks it.
+this moves shifts between people), and some staff over the whole horizon (moves a person's
+pattern). Their size adapts: a sub-problem solved to optimality in time grows the next one, one
+that runs out of time shrinks it.
 """
 
 from __future__ import annotations
@@ -110,7 +110,38 @@ def subproblem(
         cover_min=np.maximum(0, problem.cover_min - fixed),
         cover_target=np.maximum(0, problem.cover_target - fixed),
         available=available,
+        fairness_fixed=_fairness_fixed(problem, solution, others),
     )
+
+
+def _fairness_fixed(
+    problem: RosterProblem, solution: RosterSolution, others: IntArray
+) -> IntArray | None:
+    """``problem.fairness_fixed`` with the weekends and nights that ``others`` work in
+    ``solution`` taken in: per group, the most and fewest of each."""
+    groups = int(problem.fairness_group.max(initial=-1)) + 1
+    if groups == 0 or (problem.weekend_fairness <= 0 and problem.night_fairness <= 0):
+        return problem.fairness_fixed
+    group = problem.fairness_group[others]
+    keep = group >= 0
+    shift = solution.shift[others[keep]]
+    worked = shift >= 0
+    weekends = np.zeros(len(shift), dtype=np.int64)
+    for days in problem.weekend_days():
+        weekends += worked[:, list(days)].any(axis=1)
+    nights = (worked & problem.shift_night[np.maximum(shift, 0)]).sum(axis=1)
+    most = np.full((groups, 2), -1, dtype=np.int64)
+    fewest = np.full((groups, 2), np.iinfo(np.int64).max, dtype=np.int64)
+    if problem.fairness_fixed is not None:
+        before = problem.fairness_fixed[:groups]
+        seen = before[:, 0] >= 0
+        most[seen] = before[seen][:, [0, 2]]
+        fewest[seen] = before[seen][:, [1, 3]]
+    for kind, counts in enumerate((weekends, nights)):
+        np.maximum.at(most[:, kind], group[keep], counts)
+        np.minimum.at(fewest[:, kind], group[keep], counts)
+    fewest[most[:, 0] < 0] = -1
+    return np.stack([most[:, 0], fewest[:, 0], most[:, 1], fewest[:, 1]], axis=1)
 
 
 def evaluate(problem: RosterProblem, solution: RosterSolution) -> tuple[int, dict[str, int]] | None:
@@ -160,22 +191,7 @@ def value_of(problem: RosterProblem, solution: RosterSolution) -> int | None:
     return None if evaluated is None else evaluated[0]
 
 
-def _groups(problem: RosterProblem) -> list[IntArray]:
-    """Units of staff that are freed together: whole fairness groups when fairness costs
-    something, else single people."""
-    if problem.weekend_fairness <= 0 and problem.night_fairness <= 0:
-        return [np.array([s], dtype=np.int64) for s in range(problem.n_staff)]
-    groups: dict[int, list[int]] = {}
-    singles = []
-    for s, g in enumerate(problem.fairness_group.tolist()):
-        if g < 0:
-            singles.append([s])
-        else:
-            groups.setdefault(g, []).append(s)
-    return [np.array(m, dtype=np.int64) for m in [*groups.values(), *singles]]
-
-
-def _cells(available: BoolArray, staff: IntArray, window: range) -> int:
+def _cells(available: BoolArray, staff: IntArray | int, window: range) -> int:
     return int(available[staff, window.start : window.stop].sum())
 
 
@@ -184,8 +200,8 @@ def neighbourhood(
 ) -> tuple[IntArray, range]:
     """Free staff and a window of days holding about ``cells`` available cells.
 
-    ``by_days``: every person over a random window of days; else random units of staff
-    (:func:`_groups`) over the whole horizon.
+    ``by_days``: every person over a random window of days; else random staff over the whole
+    horizon.
     """
     available = problem.available
     everyone = np.arange(problem.n_staff, dtype=np.int64)
@@ -195,18 +211,19 @@ def neighbourhood(
         start = rng.randrange(0, problem.n_days - width + 1)
         return everyone, range(start, start + width)
     whole = range(problem.n_days)
-    units = _groups(problem)
-    rng.shuffle(units)
-    chosen: list[IntArray] = []
+    staff = list(range(problem.n_staff))
+    rng.shuffle(staff)
+    chosen: list[int] = []
     size = 0
-    for unit in units:
-        if chosen and size + _cells(available, unit, whole) > cells:
+    for s in staff:
+        own = _cells(available, s, whole)
+        if chosen and size + own > cells:
             continue
-        chosen.append(unit)
-        size += _cells(available, unit, whole)
+        chosen.append(s)
+        size += own
         if size >= cells:
             break
-    return np.sort(np.concatenate(chosen)), whole
+    return np.sort(np.array(chosen, dtype=np.int64)), whole
 
 
 def improve(

@@ -302,28 +302,36 @@ def _weekly_rest(problem: RosterProblem, p: _Programme, r: _Roster, s: int) -> N
 
 def _fairness(problem: RosterProblem, p: _Programme, r: _Roster) -> None:
     """Per group of equal contracts, ``weight * (most - fewest)`` of the weekends worked and of
-    the nights worked."""
+    the nights worked; members outside the problem count with their fixed counts."""
     groups = problem.fairness_groups()
+    outside = problem.fairness_fixed
     nights = set(np.flatnonzero(problem.shift_night).tolist())
-    for members in groups.values():
-        if len(members) < 2:
+    for g, members in groups.items():
+        out = None if outside is None or outside[g, 0] < 0 else outside[g].tolist()
+        if len(members) + (out is not None) < 2:
             continue
         counts = []
         if problem.weekend_fairness > 0 and problem.weekend_days():
             weekends = [dict.fromkeys(r.weekends[s], 1.0) for s in members]
-            counts.append((problem.weekend_fairness, weekends, len(problem.weekend_days())))
+            fixed = None if out is None else (out[0], out[1])
+            counts.append((problem.weekend_fairness, weekends, len(problem.weekend_days()), fixed))
         if problem.night_fairness > 0 and nights:
             worked = [
                 {col: 1.0 for row in r.x[s] for t, col in row.items() if t in nights}
                 for s in members
             ]
-            counts.append((problem.night_fairness, worked, problem.n_days))
-        for weight, exprs, high in counts:
+            fixed = None if out is None else (out[2], out[3])
+            counts.append((problem.night_fairness, worked, problem.n_days, fixed))
+        for weight, exprs, most_count, fixed in counts:
+            high = most_count if fixed is None else max(most_count, fixed[0])
             most = p.column(float(weight), float(high), integer=False)
             fewest = p.column(-float(weight), float(high), integer=False)
             for expr in exprs:
                 p.row({**expr, most: -1.0}, -math.inf, 0.0)
                 p.row({**expr, fewest: -1.0}, 0.0, math.inf)
+            if fixed is not None:
+                p.row({most: 1.0}, float(fixed[0]), math.inf)
+                p.row({fewest: 1.0}, -math.inf, float(fixed[1]))
 
 
 def _successions(problem: RosterProblem) -> dict[int, list[tuple[int, np.ndarray]]]:

@@ -78,14 +78,23 @@ def _request_terms(problem: RosterProblem, v: RosterVars, terms: Terms) -> None:
 
 
 def _spread(
-    model: cp_model.CpModel, counts: Sequence[cp_model.LinearExprT], high: int, name: str
+    model: cp_model.CpModel,
+    counts: Sequence[cp_model.LinearExprT],
+    high: int,
+    name: str,
+    fixed: tuple[int, int] | None = None,
 ) -> cp_model.IntVar:
-    """``most - fewest`` of ``counts`` (each between 0 and ``high``)."""
+    """``most - fewest`` of ``counts`` (each between 0 and ``high``) and of the ``fixed`` most
+    and fewest counts of staff outside the problem, if any."""
+    high = high if fixed is None else max(high, fixed[0])
     most = model.new_int_var(0, high, f"{name}_most")
     fewest = model.new_int_var(0, high, f"{name}_fewest")
     for count in counts:
         model.add(most >= count)
         model.add(fewest <= count)
+    if fixed is not None:
+        model.add(most >= fixed[0])
+        model.add(fewest <= fixed[1])
     spread = model.new_int_var(0, high, f"{name}_spread")
     model.add(spread == most - fewest)
     return spread
@@ -99,18 +108,23 @@ def _fairness_terms(
     terms: Terms,
 ) -> None:
     """Per group ``g`` of equal contracts: ``max_s W_s - min_s W_s`` with ``W_s`` the weekends
-    worked, and the same for nights."""
+    worked, and the same for nights; members outside the problem count with their fixed
+    counts (``fairness_fixed``)."""
     groups = problem.fairness_groups()
+    outside = problem.fairness_fixed
     for g, members in groups.items():
-        if len(members) < 2:
+        out = None if outside is None or outside[g, 0] < 0 else outside[g].tolist()
+        if len(members) + (out is not None) < 2:
             continue
         if problem.weekend_fairness > 0 and weekends and weekends[0]:
             counts = [sum(weekends[s]) for s in members]
-            spread = _spread(model, counts, len(weekends[0]), f"weekends[{g}]")
+            fixed = None if out is None else (out[0], out[1])
+            spread = _spread(model, counts, len(weekends[0]), f"weekends[{g}]", fixed)
             terms["weekend_fairness"].append((problem.weekend_fairness, spread))
         if problem.night_fairness > 0 and problem.shift_night.any():
             counts = [sum(night_counts(problem, v, s)) for s in members]
-            spread = _spread(model, counts, problem.n_days, f"nights[{g}]")
+            fixed = None if out is None else (out[2], out[3])
+            spread = _spread(model, counts, problem.n_days, f"nights[{g}]", fixed)
             terms["night_fairness"].append((problem.night_fairness, spread))
 
 

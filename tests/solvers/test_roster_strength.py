@@ -188,6 +188,8 @@ def _clinic_like(seed: int) -> RosterProblem:
         max_weekends=np.full(staff, 1),
         fairness_group=[0, 0, -1, 1, 1, -1],
         weekend_fairness=3,
+        shift_night=[False, True],
+        night_fairness=2,
         request_staff=rng.integers(0, staff, size=requests),
         request_day=rng.integers(0, days, size=requests),
         request_shift=rng.integers(-1, shifts, size=requests),
@@ -196,16 +198,17 @@ def _clinic_like(seed: int) -> RosterProblem:
     )
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_neighbourhood_is_exact(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "free"), [(0, [0, 1, 2]), (1, [0, 3]), (2, [1, 2, 4])])
+def test_a_neighbourhood_is_exact(seed: int, free: list[int]) -> None:
     """Any change of the free staff inside the window changes the whole objective (by the
-    checker) exactly as much as the sub-problem's objective (by the checker)."""
+    checker) exactly as much as the sub-problem's objective (by the checker), also when the
+    free staff are only some of a fairness group (``[0, 3]``: one of each group)."""
     problem = _clinic_like(seed)
     start = solve(problem, SolveOptions(num_workers=1, seed=0, time_limit=10)).solution
     assert start is not None
     rng = np.random.default_rng(seed)
-    free, window = np.array([0, 1, 2]), range(3, 8)
-    sub = subproblem(problem, start, free, window)
+    window = range(3, 8)
+    sub = subproblem(problem, start, np.array(free), window)
     base_whole = check_roster(problem, start).objective
     base_sub = check_roster(sub, RosterSolution(start.shift[free], start.competence[free]))
     for _ in range(20):
@@ -295,6 +298,46 @@ def test_mip_bound_is_the_brute_force_optimum(problem: RosterProblem) -> None:
     assert bound == (math.inf if best is None else best), worker.status
     assert raised == sorted(raised)
     assert raised[-1] == bound
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=one_person(), data=st.data())
+def test_the_fixed_members_of_a_fairness_group_count_in_its_spreads(
+    problem: RosterProblem, data: st.DataObject
+) -> None:
+    """One person of a fairness group whose other members are fixed (``fairness_fixed``, as in
+    a neighbourhood): CP-SAT's optimum and HiGHS's proved bound are the brute-force optimum,
+    which the checker values with the fixed members' most and fewest weekends and nights."""
+    fewest_w, fewest_n = data.draw(st.integers(0, 2)), data.draw(st.integers(0, 3))
+    fixed = [
+        fewest_w + data.draw(st.integers(0, 2)),
+        fewest_w,
+        fewest_n + data.draw(st.integers(0, 3)),
+        fewest_n,
+    ]
+    part = replace(
+        problem,
+        shift_night=np.arange(problem.n_shifts) == 1,
+        max_weekends=np.array([problem.n_days]),
+        fairness_group=np.array([0]),
+        weekend_fairness=data.draw(st.integers(1, 6)),
+        night_fairness=data.draw(st.integers(1, 6)),
+        fairness_fixed=np.array([fixed]),
+    )
+    best = _best_by_brute_force(part)
+    result = solve(part, ONE_WORKER)
+    if best is None:
+        assert result.solution is None
+        return
+    assert result.stats.status is SolveStatus.OPTIMAL
+    assert result.stats.objective == best
+    assert mip_bound(part) == best
+
+
+def test_fairness_fixed_of_the_wrong_shape_is_refused() -> None:
+    problem = roster_problem(2, 3, [480], fairness_group=[0, 3])
+    with pytest.raises(ValueError, match=r"fairness_fixed has shape \(2, 4\), expected \(4"):
+        replace(problem, fairness_fixed=np.zeros((2, 4), dtype=np.int64))
 
 
 @pytest.mark.parametrize(
