@@ -33,6 +33,8 @@ from solvers.common import Progress, SolveOptions
 from solvers.roster.decompose import Part, restrict, restrict_solution
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from models.roster import BoolArray, IntArray, RosterProblem
     from solvers.common import ProgressCallback
 
@@ -43,10 +45,18 @@ SUB_NATIVE = {"cp_model_presolve": False}
 """CP-SAT parameters of a neighbourhood solve, under the caller's own: CP-SAT's presolve of a
 small sub-problem costs more than it saves (probing took most of each solve)."""
 
-START_CELLS = 300
+START_CELLS = 50
 """Free (staff, day, shift) cells of the first neighbourhoods, about."""
 
-MIN_CELLS, MAX_CELLS = 150, 6000
+MIN_CELLS, MAX_CELLS = 50, 6000
+
+KIND_FLOOR = 0.1
+"""Each kind of neighbourhood gets at least this share of the time, however little it has
+gained lately."""
+
+MEMORY = 0.8
+"""Weight of a kind's past gain per second, and of its past time per neighbourhood, against
+its latest neighbourhood's."""
 
 
 @dataclass(frozen=True)
@@ -234,7 +244,7 @@ def improve(
     progress: ProgressCallback | None = None,
     *,
     objective: int | None = None,
-    bound: float = -math.inf,
+    bound: float | Callable[[], float] = -math.inf,
 ) -> LnsResult:
     """Improve ``solution`` by large neighbourhood search for ``time_limit`` seconds.
 
@@ -250,11 +260,12 @@ def improve(
         Workers, seed and native CP-SAT parameters of each neighbourhood solve (their time
         limit is at most :data:`SUB_TIME_LIMIT`, and at most what is left).
     progress
-        Called with each improvement (objective of the whole roster; ``bound`` passed through).
+        Called with each improvement (objective of the whole roster, and the ``bound``).
     objective
         The objective of ``solution`` if known (else computed with :func:`value_of`).
     bound
-        A lower bound known from elsewhere: the search stops when it is reached.
+        A lower bound known from elsewhere, or a function that returns the latest one (a
+        bound that rises while the search runs): the search stops when it is reached.
 
     Returns
     -------
@@ -271,13 +282,21 @@ def improve(
     best = objective if objective is not None else value_of(problem, solution)
     if best is None:
         raise ValueError("improve needs a roster that meets every hard rule")
-    cells = START_CELLS
+    # by kind (a window of days, or staff): the size, the gain per second and the seconds per
+    # neighbourhood lately, and the neighbourhoods solved to optimality without a gain since
+    # the last gain or change of size
+    cells = {True: START_CELLS, False: START_CELLS}
+    gain = {True: 0.0, False: 0.0}
+    cost = {True: SUB_TIME_LIMIT, False: SUB_TIME_LIMIT}
+    idle = {True: 0, False: 0}
     count = improvements = 0
     while True:
         left = deadline - time.perf_counter()
-        if left < 0.2 or best <= bound:
+        known = bound() if callable(bound) else bound
+        if left < 0.2 or best <= known:
             break
-        free, window = neighbourhood(problem, rng, cells, by_days=count % 2 == 0)
+        by_days = rng.random() < _odds_of_days(gain, cost)
+        free, window = neighbourhood(problem, rng, cells[by_days], by_days)
         count += 1
         sub = subproblem(problem, solution, free, window)
         start = restrict_solution(solution, Part(free, np.arange(problem.n_competences)))
@@ -290,25 +309,52 @@ def improve(
         found = resolve(sub, start, sub_options)
         if found is None:  # cannot happen for an exact sub-problem; skip rather than fail
             continue
-        if found.optimal:
-            cells = min(MAX_CELLS, int(cells * 1.15) + 1)
-        elif found.wall_time >= 0.9 * SUB_TIME_LIMIT:
-            cells = max(MIN_CELLS, int(cells * 0.85))
         before, after = found.start, found.objective
         if after < before:
             # CP-SAT's objective may carry slack at the time limit: count the roster's own
             exact = value_of(sub, found.solution)
-            if exact is None or exact > before:
-                continue
-            after = exact
+            after = before + 1 if exact is None else exact
+        if after < before:
+            idle[by_days] = 0
+        elif found.optimal:
+            idle[by_days] += 1
+            # a pass over the roster found nothing better at this size: look wider
+            if idle[by_days] >= _pass(problem, free, window):
+                cells[by_days] = min(MAX_CELLS, int(cells[by_days] * 1.15) + 1)
+                idle[by_days] = 0
+        if not found.optimal and found.wall_time >= 0.9 * SUB_TIME_LIMIT:
+            cells[by_days] = max(MIN_CELLS, int(cells[by_days] * 0.85))
+            idle[by_days] = 0
+        spent = max(found.wall_time, 0.01)
+        gain[by_days] = MEMORY * gain[by_days] + (1 - MEMORY) * max(0, before - after) / spent
+        cost[by_days] = MEMORY * cost[by_days] + (1 - MEMORY) * spent
+        if after > before:
+            continue
         shift = solution.shift.copy()
         competence = solution.competence.copy()
         shift[free] = found.solution.shift
         competence[free] = found.solution.competence
-        solution = RosterSolution(shift=shift, competence=competence)
+        solution = RosterSolution(shift=shift, competence=competence)  # an equal one too
         if after < before:
             improvements += 1
             best -= before - after
             if progress is not None:
-                progress(Progress(time.perf_counter() - started, float(best), bound, improvements))
+                elapsed = time.perf_counter() - started
+                progress(Progress(elapsed, float(best), known, improvements))
     return LnsResult(solution, int(best), count, improvements)
+
+
+def _pass(problem: RosterProblem, free: IntArray, window: range) -> int:
+    """Neighbourhoods of this size that free each person or each day once, about."""
+    if len(free) < problem.n_staff:
+        return -(-problem.n_staff // len(free))
+    return -(-problem.n_days // len(window))
+
+
+def _odds_of_days(gain: dict[bool, float], cost: dict[bool, float]) -> float:
+    """How often to free a window of days rather than some staff, so that each kind gets a
+    share of the time in proportion to what it has gained per second lately, and at least
+    :data:`KIND_FLOOR` of it (``cost``: seconds per neighbourhood of each kind)."""
+    total = gain[True] + gain[False]
+    share = 0.5 if total <= 0 else min(1 - KIND_FLOOR, max(KIND_FLOOR, gain[True] / total))
+    return share * cost[False] / (share * cost[False] + (1 - share) * cost[True])

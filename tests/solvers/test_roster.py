@@ -6,9 +6,11 @@ reading of its variables.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -517,3 +519,30 @@ def test_a_roster_built_a_person_at_a_time_meets_every_hard_rule(seed: int) -> N
     solve(problem, SolveOptions(num_workers=1, seed=0, time_limit=3), reports.append, built)
     assert reports
     assert reports[0].objective <= check.objective
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_parts_without_a_quick_first_roster_are_built_and_searched(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no time for CP-SAT's quick first roster, each part's is built a person at a time
+    and improved by the neighbourhood search alone (HiGHS beside it): the joined roster meets
+    every hard rule, the checker values it at the objective reported, which is better than the
+    built rosters' (390 and 367 built, 372 and 341 searched), and the bound holds."""
+    module = importlib.import_module("solvers.roster.solve")  # the package exports solve()
+    monkeypatch.setattr(module, "FIRST_TRY_SECONDS", 0.0)
+    base = _clinic_like(seed, days=14)
+    problem = replace(
+        base,  # the substitute covers the first competence only: two independent parts
+        can_cover=np.array([[True, False]] * 3 + [[False, True]] * 2 + [[True, False]]),
+        substitution_cost=np.zeros_like(base.substitution_cost),
+    )
+    assert len(parts(problem)) == 2
+    reports: list[Progress] = []
+    options = SolveOptions(num_workers=2, seed=0, time_limit=8)
+    result = solve(problem, options, reports.append)
+    assert result.solution is not None
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert check.objective == result.stats.objective < reports[0].objective
+    assert 0 <= result.stats.bound <= result.stats.objective
