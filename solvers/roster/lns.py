@@ -310,8 +310,9 @@ def improve(
         if found is None:  # cannot happen for an exact sub-problem; skip rather than fail
             continue
         before, after = found.start, found.objective
-        if after < before:
-            # CP-SAT's objective may carry slack at the time limit: count the roster's own
+        if after < before and not (found.optimal and not options.gap_limit):
+            # CP-SAT's objective may carry slack at the time limit (not at a proved optimum,
+            # where every penalty variable takes its least value): count the roster's own
             exact = value_of(sub, found.solution)
             after = before + 1 if exact is None else exact
         if after < before:
