@@ -206,12 +206,16 @@ def _cells(available: BoolArray, staff: IntArray | int, window: range) -> int:
 
 
 def neighbourhood(
-    problem: RosterProblem, rng: random.Random, cells: int, by_days: bool
+    problem: RosterProblem,
+    rng: random.Random,
+    cells: int,
+    by_days: bool,
+    first: int | None = None,
 ) -> tuple[IntArray, range]:
     """Free staff and a window of days holding about ``cells`` available cells.
 
-    ``by_days``: every person over a random window of days; else random staff over the whole
-    horizon.
+    ``by_days``: every person over a random window of days; else ``first`` (if given) and
+    random staff over the whole horizon.
     """
     available = problem.available
     everyone = np.arange(problem.n_staff, dtype=np.int64)
@@ -223,6 +227,9 @@ def neighbourhood(
     whole = range(problem.n_days)
     staff = list(range(problem.n_staff))
     rng.shuffle(staff)
+    if first is not None:
+        staff.remove(first)
+        staff.insert(0, first)
     chosen: list[int] = []
     size = 0
     for s in staff:
@@ -289,6 +296,7 @@ def improve(
     gain = {True: 0.0, False: 0.0}
     cost = {True: SUB_TIME_LIMIT, False: SUB_TIME_LIMIT}
     idle = {True: 0, False: 0}
+    queue: list[int] = []
     count = improvements = 0
     while True:
         left = deadline - time.perf_counter()
@@ -296,7 +304,11 @@ def improve(
         if left < 0.2 or best <= known:
             break
         by_days = rng.random() < _odds_of_days(gain, cost)
-        free, window = neighbourhood(problem, rng, cells[by_days], by_days)
+        if not by_days and not queue:  # each person leads one neighbourhood a pass
+            queue = list(range(problem.n_staff))
+            rng.shuffle(queue)
+        first = None if by_days else queue.pop()
+        free, window = neighbourhood(problem, rng, cells[by_days], by_days, first)
         count += 1
         sub = subproblem(problem, solution, free, window)
         start = restrict_solution(solution, Part(free, np.arange(problem.n_competences)))
