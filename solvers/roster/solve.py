@@ -441,7 +441,7 @@ def _search_alone(
     CP-SAT found no first roster of such a part in :data:`FIRST_TRY_SECONDS`, and from the
     built one it hardly moves: on the 600-staff hospital's parts of 110, 160 and 211 people,
     13 s of CP-SAT took the built rosters of 2,395, 16,205 and 9,530 to 1,650, 15,145 and
-    6,545, and 13 s of this search to 1,480 (HiGHS's bound), 9,220 and 4,290."""
+    6,545, and 13 s of this search to 1,480 (HiGHS's bound), 6,310 and 4,155."""
     assert start.solution is not None
     assert options.time_limit is not None
     started = time.perf_counter()
@@ -479,11 +479,13 @@ def _solve_parts(
 ) -> RosterResult:
     """Solve independent parts and join them, in two rounds.
 
-    First every part gets a first roster (CP-SAT stops at its first solution), smallest part
-    first, so a complete roster exists early; then each part not yet proven optimal is
-    improved from its first roster (as a hint) for a share of the time left in proportion to
-    its size, smallest first, so time a small part does not need flows on to the big ones
-    (CP-SAT, then the neighbourhood search for the ``lns`` share of that time).
+    First every part gets a first roster (:func:`_first_roster`), smallest part first, so a
+    complete roster exists early; then each part not yet proven optimal is improved from its
+    first roster for a share of the time left in proportion to its size, smallest first, so
+    time a small part does not need flows on to the big ones: by CP-SAT from the roster as a
+    hint, then the neighbourhood search for the ``lns`` share of that time; or, when the first
+    roster had to be built a person at a time, by the neighbourhood search alone
+    (:func:`_search_alone`).
     """
     started = time.perf_counter()
     sizes = [max(1, int(problem.available[p.staff].sum())) for p in pieces]
@@ -624,7 +626,8 @@ def solve(
         Share of the time limit (of each part) left to the large neighbourhood search
         (:mod:`solvers.roster.lns`) after CP-SAT's own search, when CP-SAT has not proved its
         roster optimal; None for :data:`LNS_SHARE`, 0 for CP-SAT alone. Without a time limit
-        there is no search.
+        there is no search. A part whose first roster was built a person at a time is
+        improved by the search alone, whatever the share.
     mip
         Run HiGHS beside CP-SAT (:class:`solvers.roster.mip.BoundWorker`) for a bound, and
         stop when the roster meets it. Off for the many small solves of a neighbourhood search.
