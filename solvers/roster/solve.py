@@ -384,10 +384,11 @@ def _first_roster(
     left: float | None,
 ) -> tuple[RosterResult, bool]:
     """A first roster of ``problem`` within ``left`` seconds: CP-SAT without presolve, stopped
-    at its first solution, for up to :data:`FIRST_TRY_SECONDS`; if none came, one built a
-    person at a time (:func:`solvers.roster.greedy.construct`); if that breaks a hard rule or
-    fails, CP-SAT with presolve (from the built roster as a hint, when there is one). True
-    with a roster built a person at a time.
+    at its first solution, for up to :data:`FIRST_TRY_SECONDS` (not tried on a problem larger
+    than :data:`QUICK_TRY_LIMIT`); if none came, one built a person at a time
+    (:func:`solvers.roster.greedy.construct`); if that breaks a hard rule or fails, CP-SAT
+    with presolve (from the built roster as a hint, when there is one). True with a roster
+    built a person at a time.
 
     Presolve took most of the time to the first roster of the clinic's nurses (6.8 s against
     1.9 s without), but without it the 211-person part of the 600-staff hospital had no roster
