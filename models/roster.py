@@ -238,6 +238,15 @@ class RosterProblem:
                 groups.setdefault(g, []).append(s)
         return dict(sorted(groups.items()))
 
+    def fixed_counts(self, group: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """The most and fewest weekends, and the most and fewest nights, worked by the members
+        of fairness group ``group`` outside this problem (:attr:`fairness_fixed`), or None when
+        it has none."""
+        row = None if self.fairness_fixed is None else self.fairness_fixed[group].tolist()
+        if row is None or row[0] < 0:
+            return None
+        return (row[0], row[1]), (row[2], row[3])
+
     def weekend_days(self) -> list[tuple[int, ...]]:
         """The weekends of the horizon as tuples of day indices (Saturday and Sunday that fall
         inside the horizon), in order."""

@@ -303,24 +303,22 @@ def _weekly_rest(problem: RosterProblem, p: _Programme, r: _Roster, s: int) -> N
 def _fairness(problem: RosterProblem, p: _Programme, r: _Roster) -> None:
     """Per group of equal contracts, ``weight * (most - fewest)`` of the weekends worked and of
     the nights worked; members outside the problem count with their fixed counts."""
-    groups = problem.fairness_groups()
-    outside = problem.fairness_fixed
     nights = set(np.flatnonzero(problem.shift_night).tolist())
-    for g, members in groups.items():
-        out = None if outside is None or outside[g, 0] < 0 else outside[g].tolist()
-        if len(members) + (out is not None) < 2:
+    for g, members in problem.fairness_groups().items():
+        outside = problem.fixed_counts(g)
+        if len(members) + (outside is not None) < 2:
             continue
         counts = []
         if problem.weekend_fairness > 0 and problem.weekend_days():
             weekends = [dict.fromkeys(r.weekends[s], 1.0) for s in members]
-            fixed = None if out is None else (out[0], out[1])
+            fixed = None if outside is None else outside[0]
             counts.append((problem.weekend_fairness, weekends, len(problem.weekend_days()), fixed))
         if problem.night_fairness > 0 and nights:
             worked = [
                 {col: 1.0 for row in r.x[s] for t, col in row.items() if t in nights}
                 for s in members
             ]
-            fixed = None if out is None else (out[2], out[3])
+            fixed = None if outside is None else outside[1]
             counts.append((problem.night_fairness, worked, problem.n_days, fixed))
         for weight, exprs, most_count, fixed in counts:
             high = most_count if fixed is None else max(most_count, fixed[0])

@@ -110,20 +110,18 @@ def _fairness_terms(
     """Per group ``g`` of equal contracts: ``max_s W_s - min_s W_s`` with ``W_s`` the weekends
     worked, and the same for nights; members outside the problem count with their fixed
     counts (``fairness_fixed``)."""
-    groups = problem.fairness_groups()
-    outside = problem.fairness_fixed
-    for g, members in groups.items():
-        out = None if outside is None or outside[g, 0] < 0 else outside[g].tolist()
-        if len(members) + (out is not None) < 2:
+    for g, members in problem.fairness_groups().items():
+        outside = problem.fixed_counts(g)
+        if len(members) + (outside is not None) < 2:
             continue
         if problem.weekend_fairness > 0 and weekends and weekends[0]:
             counts = [sum(weekends[s]) for s in members]
-            fixed = None if out is None else (out[0], out[1])
+            fixed = None if outside is None else outside[0]
             spread = _spread(model, counts, len(weekends[0]), f"weekends[{g}]", fixed)
             terms["weekend_fairness"].append((problem.weekend_fairness, spread))
         if problem.night_fairness > 0 and problem.shift_night.any():
             counts = [sum(night_counts(problem, v, s)) for s in members]
-            fixed = None if out is None else (out[2], out[3])
+            fixed = None if outside is None else outside[1]
             spread = _spread(model, counts, problem.n_days, f"nights[{g}]", fixed)
             terms["night_fairness"].append((problem.night_fairness, spread))
 

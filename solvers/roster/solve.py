@@ -455,10 +455,11 @@ def _search_alone(
     """Improve a roster built a person at a time by the neighbourhood search alone, one worker
     a neighbourhood, with HiGHS beside it for the bound when ``mip``.
 
-    CP-SAT found no first roster of such a part in :data:`FIRST_TRY_SECONDS`, and from the
-    built one it hardly moves: on the 600-staff hospital's parts of 110, 160 and 211 people,
-    13 s of CP-SAT took the built rosters of 2,395, 16,205 and 9,530 to 1,650, 15,145 and
-    6,545, and 13 s of this search to 1,480 (HiGHS's bound), 6,310 and 4,155."""
+    CP-SAT finds no first roster of such a part in :data:`FIRST_TRY_SECONDS` (or, above
+    :data:`QUICK_TRY_LIMIT`, is not asked to), and from the built one it hardly moves: on the
+    600-staff hospital's parts of 110, 160 and 211 people, 13 s of CP-SAT took the built
+    rosters of 2,395, 16,205 and 9,530 to 1,650, 15,145 and 6,545, and 13 s of this search to
+    1,480 (HiGHS's bound), 6,310 and 4,155."""
     assert start.solution is not None
     assert options.time_limit is not None
     started = time.perf_counter()
