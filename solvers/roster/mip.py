@@ -43,6 +43,17 @@ MAX_COLUMNS = 200_000
 Python would take longer than it is worth)."""
 
 
+LINEAR_FIRST_COLUMNS = 15_000
+"""Above this many shift and competence columns, the bound worker first solves a smaller
+linear relaxation by interior point (:meth:`BoundWorker._linear_bound`), then the programme.
+On the 600-staff hospital's parts of 160 and 211 people (18,783 and 43,278 columns), HiGHS's
+branch and bound had no root bound within the part's 13-16 s. The whole programme's linear
+relaxation takes 14 and 18 s by interior point. Without the rules on the order of the days its
+value is the same (1,710 and 1,381, rounded up), and the worker had it after 5 and 8 s,
+building included. The clinic's parts (at most 12,870 columns) go to branch and bound at once;
+its cuts raise the bound."""
+
+
 class _Programme:
     """Columns and rows of a mixed-integer programme, gathered before it is passed to HiGHS."""
 
@@ -216,8 +227,10 @@ class _Cancelled(Exception):
     """The building was stopped (:meth:`BoundWorker.stop`)."""
 
 
-def _per_person(problem: RosterProblem, p: _Programme, r: _Roster) -> None:
-    """Every rule that concerns one person."""
+def _per_person(problem: RosterProblem, p: _Programme, r: _Roster, sequences: bool) -> None:
+    """Every rule that concerns one person; without ``sequences``, not the rules on the order
+    of the days (the shortest runs of work and of days off, forbidden successions and the daily
+    rest, the weekly rest day)."""
     n, minutes = problem.n_days, problem.shift_minutes
     weekends = problem.weekend_days()
     nights = set(np.flatnonzero(problem.shift_night).tolist())
@@ -248,9 +261,11 @@ def _per_person(problem: RosterProblem, p: _Programme, r: _Roster) -> None:
         k = int(problem.max_consecutive[s])
         for d in range(n - k):
             p.row(r.days(s, range(d, d + k + 1)), -math.inf, float(k))
-        _short_runs(p, [r.work(s, d) for d in range(n)], int(problem.min_consecutive[s]), True)
-        _short_runs(p, [r.work(s, d) for d in range(n)], int(problem.min_consecutive_off[s]), False)
-        _weekly_rest(problem, p, r, s)
+        if sequences:
+            work = [r.work(s, d) for d in range(n)]
+            _short_runs(p, work, int(problem.min_consecutive[s]), True)
+            _short_runs(p, work, int(problem.min_consecutive_off[s]), False)
+            _weekly_rest(problem, p, r, s)
         flags = r.weekends[s]
         if len(flags) > problem.max_weekends[s]:
             p.row(dict.fromkeys(flags, 1.0), -math.inf, float(problem.max_weekends[s]))
@@ -258,7 +273,7 @@ def _per_person(problem: RosterProblem, p: _Programme, r: _Roster) -> None:
             p.row(r.days(s, weekend_days), -math.inf, 2.0 * int(problem.max_weekends[s]))
         night_cols = {col: 1.0 for row in r.x[s] for t, col in row.items() if t in nights}
         p.row(night_cols, -math.inf, float(problem.max_nights[s]))
-        for gap, bad in succession[int(problem.min_rest[s])]:
+        for gap, bad in succession[int(problem.min_rest[s])] if sequences else []:
             for d in range(n - gap):
                 later = r.x[s][d + gap]
                 for a, col in r.x[s][d].items():
@@ -394,11 +409,16 @@ def _objective(problem: RosterProblem, p: _Programme, r: _Roster) -> None:
 
 
 def programme(
-    problem: RosterProblem, cancelled: Callable[[], bool] | None = None
+    problem: RosterProblem,
+    cancelled: Callable[[], bool] | None = None,
+    *,
+    sequences: bool = True,
 ) -> _Programme | None:
     """The programme of ``problem``; None when a hard cover minimum exceeds the people who
     could ever meet it (no roster exists). ``cancelled`` is asked once per person while
-    building; when it says True, :class:`_Cancelled` is raised."""
+    building; when it says True, :class:`_Cancelled` is raised. Without ``sequences`` the rows
+    of the rules on the order of the days are left out (see :func:`_per_person`): a relaxation,
+    still with every roster as a point, whose linear programme is smaller."""
     p = _Programme()
     if cancelled is not None:
         p.cancelled = cancelled
@@ -407,7 +427,7 @@ def programme(
         _cover(problem, p, r)
     except _Infeasible:
         return None
-    _per_person(problem, p, r)
+    _per_person(problem, p, r, sequences)
     _objective(problem, p, r)
     _fairness(problem, p, r)
     return p
@@ -491,6 +511,8 @@ class BoundWorker:
         if columns > MAX_COLUMNS:
             return
         try:
+            if columns > LINEAR_FIRST_COLUMNS and not self._linear_bound(started):
+                return
             p = programme(self.problem, self._stop.is_set)
         except _Cancelled:  # stopped while building (a big programme takes seconds)
             return
@@ -512,11 +534,7 @@ class BoundWorker:
         h.cbSimplexInterrupt += lambda event: self._stop.is_set() and event.interrupt()
         h.run()
         self.status = h.modelStatusToString(h.getModelStatus())
-        # every column is bounded, so the programme cannot be unbounded: either means infeasible
-        if h.getModelStatus() in (
-            highspy.HighsModelStatus.kInfeasible,
-            highspy.HighsModelStatus.kUnboundedOrInfeasible,
-        ):
+        if _infeasible(h):
             self._raise(math.inf)
             return
         info = h.getInfo()
@@ -525,6 +543,40 @@ class BoundWorker:
             self._raise(_rounded(info.mip_dual_bound))
         elif h.getModelStatus() == highspy.HighsModelStatus.kOptimal:  # a linear programme
             self._raise(_rounded(info.objective_function_value))
+
+    def _linear_bound(self, started: float) -> bool:
+        """Raise the bound to the optimum of the linear relaxation without the rules on the
+        order of the days, by interior point without crossover; False when there is no time
+        left or no roster exists."""
+        p = programme(self.problem, self._stop.is_set, sequences=False)
+        left = self.time_limit - (time.perf_counter() - started)
+        if p is None:
+            self._raise(math.inf)
+            return False
+        if left <= 0 or self._stop.is_set():
+            return False
+        p.integer = [False] * len(p.integer)
+        h = p.highs(left)
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "off")
+        h.cbIpmInterrupt += lambda event: self._stop.is_set() and event.interrupt()
+        h.run()
+        self.status = h.modelStatusToString(h.getModelStatus())
+        if _infeasible(h):
+            self._raise(math.inf)
+            return False
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            self._raise(_rounded(h.getInfo().objective_function_value))
+        return not self._stop.is_set()
+
+
+def _infeasible(h: highspy.Highs) -> bool:
+    """HiGHS has shown that the programme has no point (every column is bounded, so it cannot
+    be unbounded: either status means infeasible)."""
+    return h.getModelStatus() in (
+        highspy.HighsModelStatus.kInfeasible,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    )
 
 
 def mip_bound(problem: RosterProblem, time_limit: float = 10.0) -> float:

@@ -22,7 +22,7 @@ from engine.check.roster import check_roster
 from models.roster import HARD_RULES, RosterProblem, RosterSolution, roster_problem
 from models.solve import SolveStatus
 from solvers.common import Progress, SolveOptions
-from solvers.roster import solve
+from solvers.roster import mip, solve
 from solvers.roster.decompose import parts
 from solvers.roster.mip import BoundWorker, mip_bound
 
@@ -467,6 +467,36 @@ def _same_optimum(problem: RosterProblem) -> None:
 @pytest.mark.parametrize("rule", sorted(RULE_CASES))
 def test_the_programme_has_each_hard_rule(rule: str) -> None:
     _same_optimum(RULE_CASES[rule][0])
+
+
+@pytest.mark.parametrize("rule", sorted(RULE_CASES))
+def test_the_linear_relaxation_first_bounds_and_the_programme_still_proves(
+    rule: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the relaxation without the rules on the order of the days solved first (as on a
+    large part), no bound on the way passes the optimum, and the programme after it still
+    proves the optimum (or that there is no roster)."""
+    built: list[bool] = []
+    whole = mip.programme
+
+    def programme(*args: Any, sequences: bool = True) -> Any:
+        built.append(sequences)
+        return whole(*args, sequences=sequences)
+
+    monkeypatch.setattr(mip, "LINEAR_FIRST_COLUMNS", 0)
+    monkeypatch.setattr(mip, "programme", programme)
+    problem = RULE_CASES[rule][0]
+    raised: list[float] = []
+    bound = BoundWorker(problem, 60.0, on_bound=raised.append).start().wait()
+    assert built[0] is False
+    result = solve(problem, SolveOptions(num_workers=1, seed=0), mip=False)
+    if result.stats.status is SolveStatus.INFEASIBLE:
+        assert bound == math.inf
+        return
+    assert result.stats.status is SolveStatus.OPTIMAL
+    assert built == [False, True]
+    assert raised == sorted(raised)
+    assert bound == result.stats.objective
 
 
 @pytest.mark.parametrize("name", sorted(TINY))
