@@ -551,6 +551,32 @@ def test_a_roster_built_a_person_at_a_time_meets_every_hard_rule(seed: int) -> N
     assert reports[0].objective <= check.objective
 
 
+def test_after_two_people_in_a_row_need_the_second_solve_the_rest_get_it_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With no time for a person's quick solve, the first two people are solved twice (the
+    quick try, then with presolve), everybody after them once, and the roster still meets
+    every hard rule."""
+    from solvers.roster import greedy
+
+    module = importlib.import_module("solvers.roster.solve")  # the package exports solve()
+    presolved: list[bool] = []
+    whole = module.solve
+
+    def counted(problem: RosterProblem, options: SolveOptions, *args: Any, **kw: Any) -> Any:
+        presolved.append(options.native.get("cp_model_presolve", True))
+        return whole(problem, options, *args, **kw)
+
+    monkeypatch.setattr(greedy, "PERSON_SECONDS", 0.0)
+    monkeypatch.setattr(module, "solve", counted)
+    problem = _clinic_like(0, days=14)
+    built = greedy.construct(problem, 60.0, SolveOptions(seed=0))
+    assert built is not None
+    assert presolved == [False, True, False, True] + [True] * (problem.n_staff - 2)
+    check = check_roster(problem, built)
+    assert check.feasible, check.violations
+
+
 @pytest.mark.parametrize("seed", range(2))
 def test_parts_without_a_quick_first_roster_are_built_and_searched(
     seed: int, monkeypatch: pytest.MonkeyPatch
