@@ -547,7 +547,9 @@ class BoundWorker:
     def _linear_bound(self, started: float) -> bool:
         """Raise the bound to the optimum of the linear relaxation without the rules on the
         order of the days, by interior point without crossover; False when there is no time
-        left or no roster exists."""
+        left or no roster exists. At an optimum the interior point's objective is within its
+        relative gap tolerance (1e-8) of the dual objective, which :func:`_rounded` leaves
+        room for."""
         p = programme(self.problem, self._stop.is_set, sequences=False)
         left = self.time_limit - (time.perf_counter() - started)
         if p is None:
