@@ -516,26 +516,8 @@ class BoundWorker:
             p = programme(self.problem, self._stop.is_set)
         except _Cancelled:  # stopped while building (a big programme takes seconds)
             return
-        if p is None:
-            self._raise(math.inf)
-            return
-        left = self.time_limit - (time.perf_counter() - started)
-        if left <= 0 or self._stop.is_set():
-            return
-        h = p.highs(left)
-
-        def tick(event: object) -> None:
-            out = event.data_out  # type: ignore[attr-defined]
-            self._raise(_rounded(out.mip_dual_bound))
-            if self._stop.is_set():
-                event.interrupt()  # type: ignore[attr-defined]
-
-        h.cbMipInterrupt += tick
-        h.cbSimplexInterrupt += lambda event: self._stop.is_set() and event.interrupt()
-        h.run()
-        self.status = h.modelStatusToString(h.getModelStatus())
-        if _infeasible(h):
-            self._raise(math.inf)
+        h = self._solved(p, started)
+        if p is None or h is None:
             return
         info = h.getInfo()
         if any(p.integer):
@@ -551,25 +533,44 @@ class BoundWorker:
         relative gap tolerance (1e-8) of the dual objective, which :func:`_rounded` leaves
         room for."""
         p = programme(self.problem, self._stop.is_set, sequences=False)
-        left = self.time_limit - (time.perf_counter() - started)
+        if p is not None:
+            p.integer = [False] * len(p.integer)
+        h = self._solved(p, started, solver="ipm", run_crossover="off")
+        if h is None:
+            return False
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            self._raise(_rounded(h.getInfo().objective_function_value))
+        return not self._stop.is_set()
+
+    def _solved(self, p: _Programme | None, started: float, **options: str) -> highspy.Highs | None:
+        """HiGHS run on ``p`` (with ``options``) for the time left, raising the bound on the
+        way, interrupted by :meth:`stop`; None when ``p`` or HiGHS shows that no roster exists
+        (the bound is then ``inf``), or when there is no time left."""
         if p is None:
             self._raise(math.inf)
-            return False
+            return None
+        left = self.time_limit - (time.perf_counter() - started)
         if left <= 0 or self._stop.is_set():
-            return False
-        p.integer = [False] * len(p.integer)
+            return None
         h = p.highs(left)
-        h.setOptionValue("solver", "ipm")
-        h.setOptionValue("run_crossover", "off")
+        for name, value in options.items():
+            h.setOptionValue(name, value)
+
+        def tick(event: object) -> None:
+            out = event.data_out  # type: ignore[attr-defined]
+            self._raise(_rounded(out.mip_dual_bound))
+            if self._stop.is_set():
+                event.interrupt()  # type: ignore[attr-defined]
+
+        h.cbMipInterrupt += tick
+        h.cbSimplexInterrupt += lambda event: self._stop.is_set() and event.interrupt()
         h.cbIpmInterrupt += lambda event: self._stop.is_set() and event.interrupt()
         h.run()
         self.status = h.modelStatusToString(h.getModelStatus())
         if _infeasible(h):
             self._raise(math.inf)
-            return False
-        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            self._raise(_rounded(h.getInfo().objective_function_value))
-        return not self._stop.is_set()
+            return None
+        return h
 
 
 def _infeasible(h: highspy.Highs) -> bool:
