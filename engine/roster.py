@@ -351,6 +351,7 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
         request_weight=np.array(columns[4], dtype=np.int64),
         weekend_fairness=weights.weekend_fairness,
         night_fairness=weights.night_fairness,
+        split_weekend=weights.split_weekend,
         name=f"{unit.id} {start} +{weeks} weeks",
     )
 
@@ -533,6 +534,7 @@ def _relaxed(problem: RosterProblem) -> RosterProblem:
         request_weight=np.zeros_like(problem.request_weight),
         weekend_fairness=0,
         night_fairness=0,
+        split_weekend=0,
     )
 
 

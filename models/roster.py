@@ -36,6 +36,8 @@ The rules, hard unless said otherwise:
   ``weekly_rest`` minutes (a day off, or a day outside the horizon, on either side counts as
   long enough: two days off always give more than 36 hours); 0 turns the rule off;
 - **nights**: at most ``max_nights`` night shifts;
+- **split weekends** (soft): a weekend worked on one of its two days only costs
+  ``split_weekend``;
 - **fairness** (soft): within each group of staff with equal contracts (``fairness_group``,
   ``-1`` for none), the spread (most minus fewest) of weekends worked costs ``weekend_fairness``
   per weekend and of nights worked ``night_fairness`` per night (in a part of a larger roster,
@@ -88,6 +90,7 @@ SOFT_RULES = (
     "request_off",
     "weekend_fairness",
     "night_fairness",
+    "split_weekend",
     "changes",
 )
 """Names of the penalty terms of the objective (``cover_minimum`` only when it is soft,
@@ -100,6 +103,7 @@ WEIGHTS = (
     "request_weight",
     "weekend_fairness",
     "night_fairness",
+    "split_weekend",
     "cover_min_weight",
     "change_cost",
 )
@@ -177,6 +181,8 @@ class RosterProblem:
     # Weights of the soft rules that are not per item
     weekend_fairness: int = 0
     night_fairness: int = 0
+    split_weekend: int = 0
+    """Per weekend worked on one of its two days only."""
     cover_min_weight: int = 0
     """0: the cover minimum is hard; > 0: soft at this weight per person missing."""
     name: str = ""
@@ -470,6 +476,7 @@ _OPTIONAL = ("change_cost", "fairness_fixed")
 _SCALARS = (
     "weekend_fairness",
     "night_fairness",
+    "split_weekend",
     "cover_min_weight",
     "name",
     "n_days",

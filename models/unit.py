@@ -166,6 +166,8 @@ class RosterWeights(DomainModel):
     """Per weekend of spread (most minus fewest) among staff with equal contracts."""
     night_fairness: Annotated[int, Field(ge=0)] = 10
     """Per night of spread (most minus fewest) among staff with equal contracts."""
+    split_weekend: Annotated[int, Field(ge=0)] = 0
+    """Per weekend a person works on one of its two days only (0: no wish for whole weekends)."""
 
 
 class StaffMember(DomainModel):

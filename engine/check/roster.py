@@ -303,6 +303,20 @@ class _Checker:
                     self.by_rule["changes"] += cost
                     self.by_staff[s] += cost
 
+    def split_weekends(self) -> None:
+        """A weekend of two days in the horizon with one of them worked costs
+        ``split_weekend``."""
+        p = self.p
+        if not p.split_weekend:
+            return
+        for days in _weekends(p.n_days, p.first_weekday):
+            if len(days) != 2:
+                continue
+            for s in range(p.n_staff):
+                if (self.shift[s, days[0]] >= 0) != (self.shift[s, days[1]] >= 0):
+                    self.by_rule["split_weekend"] += p.split_weekend
+                    self.by_staff[s] += p.split_weekend
+
     def fairness(self) -> None:
         p = self.p
         groups: dict[int, list[int]] = defaultdict(list)
@@ -350,6 +364,7 @@ def check_roster(problem: RosterProblem, roster: RosterSolution) -> RosterCheck:
         checker.requests()
         checker.substitution()
         checker.changes()
+        checker.split_weekends()
         checker.fairness()
     return RosterCheck(
         violations=tuple(checker.violations),

@@ -6,9 +6,9 @@ the shifts of each type, the minutes over the horizon and in each week (and the 
 imply), the consecutive working days (at most as window rows, at least as the forbidden-run
 clauses written linearly) and days off, the weekends, the nights, forbidden successions and the
 daily rest, the weekly rest day, and in the objective substitution, requests, fairness (the
-spread of weekends and nights in a group as ``most - fewest``) and changes against a published
-roster. Every roster is a point of the programme with the same objective, so HiGHS's dual bound,
-even when its time runs out, bounds every roster from below.
+spread of weekends and nights in a group as ``most - fewest``), split weekends and changes
+against a published roster. Every roster is a point of the programme with the same objective,
+so HiGHS's dual bound, even when its time runs out, bounds every roster from below.
 
 HiGHS's presolve, cuts and branching on it prove bounds that CP-SAT's portfolio reaches late or
 not at all on two cores (the example clinic's 6-week roster in one minute: 5,590, where CP-SAT's
@@ -168,8 +168,10 @@ class _Roster:
         self.weekends: list[list[int]] = []
         """Per person, a flag per weekend with a day the person may work: 1 when one is
         worked (``flag >= work[d]`` for each day, ``flag <= sum work``)."""
+        self.weekend_days: list[list[tuple[int, ...]]] = []
+        """Per person, the days of the weekend of each flag."""
         for s in range(problem.n_staff):
-            flags = []
+            flags, spans = [], []
             for days in problem.weekend_days():
                 worked = [self.work(s, d) for d in days if self.x[s][d]]
                 if not worked:
@@ -179,7 +181,9 @@ class _Roster:
                     p.row({**expr, flag: -1.0}, -math.inf, 0.0)
                 p.row({**_sum(worked), flag: -1.0}, 0.0, math.inf)
                 flags.append(flag)
+                spans.append(days)
             self.weekends.append(flags)
+            self.weekend_days.append(spans)
 
     def work(self, s: int, d: int) -> Expr:
         return dict.fromkeys(self.x[s][d].values(), 1.0)
@@ -380,9 +384,17 @@ def _short_runs(p: _Programme, work: list[Expr], shortest: int, of_work: bool) -
 
 
 def _objective(problem: RosterProblem, p: _Programme, r: _Roster) -> None:
-    """Substitution, requests and changes (the cover penalties are columns of their own)."""
+    """Substitution, requests, split weekends (``2 flag - work[sat] - work[sun]``) and changes
+    (the cover penalties are columns of their own)."""
     for (s, _, _, c), col in r.y.items():
         p.cost[col] += float(problem.substitution_cost[s, c])
+    split = float(problem.split_weekend)
+    for s in range(problem.n_staff) if split > 0 else ():
+        for flag, days in zip(r.weekends[s], r.weekend_days[s], strict=True):
+            if len(days) == 2:
+                p.cost[flag] += 2.0 * split
+                for col in r.work(s, days[0]).keys() | r.work(s, days[1]).keys():
+                    p.cost[col] -= split
     for s, d, t, on, weight in problem.requests():
         cols = list(r.x[s][d].values()) if t < 0 else [r.x[s][d][t]] if t in r.x[s][d] else []
         if on:

@@ -126,6 +126,21 @@ def _fairness_terms(
             terms["night_fairness"].append((problem.night_fairness, spread))
 
 
+def _split_weekend_terms(
+    problem: RosterProblem, v: RosterVars, weekends: list[list[Literal]], terms: Terms
+) -> None:
+    """``split_weekend * (2 weekend[s][k] - work[s, sat] - work[s, sun])``: 1 exactly when one
+    of the weekend's two days is worked (a weekend cut by the horizon has one day and no
+    term)."""
+    if problem.split_weekend <= 0:
+        return
+    for s, row in enumerate(weekends):
+        for worked, days in zip(row, problem.weekend_days(), strict=True):
+            if len(days) == 2:
+                pair = v.work[s][days[0]] + v.work[s][days[1]]
+                terms["split_weekend"].append((problem.split_weekend, 2 * worked - pair))
+
+
 def _change_terms(problem: RosterProblem, v: RosterVars, terms: Terms) -> None:
     """Departures from the published roster: for a published shift ``t`` in competence ``c``,
     ``change_cost[s, d] * (1 - y[s, d, t, c])`` (a constant when that shift is no longer
@@ -163,15 +178,17 @@ def build_objective(
           + \sum_{(s,d,t,w) \in \mathrm{OFF}} w\, x_{sdt}
           + \sum_g \big(f_W (\max_{s \in g} W_s - \min_{s \in g} W_s)
           + f_N (\max_{s \in g} N_s - \min_{s \in g} N_s)\big) \\
-          & + \sum_{(s,d): P_{sd} = (t,c)} h_{sd}\,(1 - y_{sdtc})
+          & + b \sum_{s,k} \big(2 W_{sk} - \mathrm{work}_{s,\mathrm{sat}_k}
+          - \mathrm{work}_{s,\mathrm{sun}_k}\big)
+          + \sum_{(s,d): P_{sd} = (t,c)} h_{sd}\,(1 - y_{sdtc})
           + \sum_{(s,d): P_{sd} = \mathrm{off}} h_{sd}\,\mathrm{work}_{sd}
 
     with ``under >= target - n``, ``over >= n - target``, ``short >= min - n`` (only when the
     minimum is soft, weight ``m = cover_min_weight``), ``n = sum_s y``, ``k`` the substitution
     cost, ``x_{sd*}`` meaning ``work[s, d]`` for a request on any shift, ``W_s`` the weekends
-    and ``N_s`` the nights worked, ``P`` the published roster and ``h`` the change cost (a
-    repair; ``y`` is ``x`` for a person without a competence to cover). Zero weights add no
-    term.
+    and ``N_s`` the nights worked (``W_{sk}`` whether weekend ``k`` is worked, ``b`` the
+    ``split_weekend`` weight), ``P`` the published roster and ``h`` the change cost (a repair;
+    ``y`` is ``x`` for a person without a competence to cover). Zero weights add no term.
 
     Returns
     -------
@@ -183,6 +200,7 @@ def build_objective(
     _substitution_terms(problem, v, terms)
     _request_terms(problem, v, terms)
     _fairness_terms(model, problem, v, weekends, terms)
+    _split_weekend_terms(problem, v, weekends, terms)
     _change_terms(problem, v, terms)
     expressions = [weight * expr for parts in terms.values() for weight, expr in parts]
     model.minimize(sum(expressions) if expressions else 0)

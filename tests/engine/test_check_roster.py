@@ -86,6 +86,19 @@ def test_fairness_spread_and_substitution_by_hand() -> None:
     assert check.penalty_by_staff.tolist() == [0, 0, 12]
 
 
+def test_split_weekends_by_hand() -> None:
+    """From a Friday over 9 days: a whole weekend (days 1-2) and one cut by the horizon's end
+    (day 8, a Saturday). s0 works Saturday alone (split), s1 both days, s2 Sunday alone
+    (split) and the last Saturday (one day in the horizon: not split), s3 nothing."""
+    problem = roster_problem(4, 9, [480], first_weekday=4, split_weekend=7)
+    off = [-1] * 6
+    roster = grid([[-1, 0, -1, *off], [-1, 0, 0, *off], [-1, -1, 0, *off[:-1], 0], [-1] * 9])
+    check = check_roster(problem, roster)
+    assert check.feasible, check.violations
+    assert check.penalty_by_rule["split_weekend"] == 14
+    assert check.penalty_by_staff.tolist() == [7, 0, 7, 0]
+
+
 def test_soft_minimum_is_a_penalty_not_a_violation() -> None:
     problem = roster_problem(1, 2, [480], cover_min=[[[2]], [[1]]], cover_min_weight=50)
     check = check_roster(problem, grid([[0, -1]]))

@@ -330,6 +330,7 @@ def problems(draw: st.DrawFn) -> RosterProblem:
         fairness_group=rng.integers(-1, 2, size=staff),
         weekend_fairness=int(rng.integers(0, 3)),
         night_fairness=int(rng.integers(0, 3)),
+        split_weekend=int(rng.integers(0, 3)),
         request_staff=rng.integers(0, staff, size=requests),
         request_day=rng.integers(0, days, size=requests),
         request_shift=rng.integers(-1, shifts, size=requests),
@@ -575,6 +576,42 @@ def test_after_two_people_in_a_row_need_the_second_solve_the_rest_get_it_at_once
     assert presolved == [False, True, False, True] + [True] * (problem.n_staff - 2)
     check = check_roster(problem, built)
     assert check.feasible, check.violations
+
+
+def test_scarce_weekends_are_kept_whole_in_the_construction_until_a_solve_runs_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Six people may work one weekend each (12 weekend days) and the two weekends want about
+    24 shifts: weekends are scarce, so each person's solve weighs a split weekend at 0.3 of
+    the heaviest under-cover weight (10), until a solve ends short of its gap (here the second,
+    made to look so); the rest go without, and the roster meets every hard rule. With
+    weekends to spare there is no such weight, and a problem's own weight is kept."""
+    from solvers.roster import greedy
+
+    module = importlib.import_module("solvers.roster.solve")  # the package exports solve()
+    weights: list[int] = []
+    whole = module.solve
+
+    def recorded(problem: RosterProblem, options: SolveOptions, *args: Any, **kw: Any) -> Any:
+        weights.append(problem.split_weekend)
+        result = whole(problem, options, *args, **kw)
+        if len(weights) == 2 and result.stats.status is SolveStatus.OPTIMAL:
+            return replace(result, stats=replace(result.stats, status=SolveStatus.FEASIBLE))
+        return result
+
+    monkeypatch.setattr(module, "solve", recorded)
+    problem = _clinic_like(0, days=14)
+    assert greedy._split_weekend(problem, 10) == 3
+    built = greedy.construct(problem, 60.0, SolveOptions(seed=0))
+    assert built is not None
+    assert weights[:2] == [3, 3]
+    assert set(weights[2:]) == {0}
+    check = check_roster(problem, built)
+    assert check.feasible, check.violations
+    # half the cover (6 weekend shifts) against two weekends each (24 days)
+    spare = replace(problem, cover_target=problem.cover_target // 2, max_weekends=np.full(6, 2))
+    assert greedy._split_weekend(spare, 10) == 0
+    assert greedy._split_weekend(replace(spare, split_weekend=5), 10) == 5
 
 
 @pytest.mark.parametrize("seed", range(2))

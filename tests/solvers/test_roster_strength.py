@@ -334,6 +334,23 @@ def test_the_fixed_members_of_a_fairness_group_count_in_its_spreads(
     assert mip_bound(part) == best
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=one_person(), weight=st.integers(1, 6))
+def test_split_weekends_keep_the_brute_force_optimum(problem: RosterProblem, weight: int) -> None:
+    """A weekend worked on one day only costs ``split_weekend``: CP-SAT's optimum and HiGHS's
+    proved bound are the brute-force optimum, which the checker values (the wishes per day
+    pull towards single days of a weekend)."""
+    part = replace(problem, max_weekends=np.array([problem.n_days]), split_weekend=weight)
+    best = _best_by_brute_force(part)
+    result = solve(part, ONE_WORKER)
+    if best is None:
+        assert result.solution is None
+        return
+    assert result.stats.status is SolveStatus.OPTIMAL
+    assert result.stats.objective == best
+    assert mip_bound(part) == best
+
+
 def test_fairness_fixed_of_the_wrong_shape_is_refused() -> None:
     problem = roster_problem(2, 3, [480], fairness_group=[0, 3])
     with pytest.raises(ValueError, match=r"fairness_fixed has shape \(2, 4\), expected \(4"):
