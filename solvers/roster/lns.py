@@ -38,6 +38,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from models.roster import RosterSolution
+from models.solve import relative_gap
 from solvers.common import Progress, SolveOptions
 from solvers.roster.decompose import Part, restrict, restrict_solution
 
@@ -274,14 +275,20 @@ def improve(
         Seconds for the whole search.
     options
         Workers, seed and native CP-SAT parameters of each neighbourhood solve (their time
-        limit is at most :data:`SUB_TIME_LIMIT`, and at most what is left).
+        limit is at most :data:`SUB_TIME_LIMIT`, and at most what is left). Its gap limits are
+        the whole roster's: the search stops when the roster is that close to ``bound``; each
+        neighbourhood is solved to optimality or its time limit. (A neighbourhood's objective
+        is nearly the whole roster's, so 1 % of it let a solve stop at its first bound, before
+        any gain: the 600-staff hospital's 160-person part reached 5,055 in 20 s instead of
+        2,955.)
     progress
         Called with each improvement (objective of the whole roster, and the ``bound``).
     objective
         The objective of ``solution`` if known (else computed with :func:`value_of`).
     bound
         A lower bound known from elsewhere, or a function that returns the latest one (a
-        bound that rises while the search runs): the search stops when it is reached.
+        bound that rises while the search runs): the search stops when it is reached, or is
+        within the gap limits of ``options``.
 
     Returns
     -------
@@ -310,7 +317,7 @@ def improve(
     while True:
         left = deadline - time.perf_counter()
         known = bound() if callable(bound) else bound
-        if left < 0.2 or best <= known:
+        if left < 0.2 or _close(best, known, options):
             break
         by_days = rng.random() < _odds_of_days(gain, cost)
         if not by_days and not queue:  # each person leads one neighbourhood a pass
@@ -324,6 +331,8 @@ def improve(
         sub_options = replace(
             options,
             time_limit=min(SUB_TIME_LIMIT, left),
+            gap_limit=None,
+            abs_gap_limit=None,
             seed=rng.randrange(1 << 30),
             native={**SUB_NATIVE, **options.native},
         )
@@ -331,7 +340,7 @@ def improve(
         if found is None:  # cannot happen for an exact sub-problem; skip rather than fail
             continue
         before, after = found.start, found.objective
-        if after < before and not (found.optimal and not options.gap_limit):
+        if after < before and not found.optimal:
             # CP-SAT's objective may carry slack at the time limit (not at a proved optimum,
             # where every penalty variable takes its least value): count the roster's own
             exact = value_of(sub, found.solution)
@@ -364,6 +373,16 @@ def improve(
                 elapsed = time.perf_counter() - started
                 progress(Progress(elapsed, float(best), known, improvements))
     return LnsResult(solution, int(best), count, improvements)
+
+
+def _close(best: int, bound: float, options: SolveOptions) -> bool:
+    """``best`` has met ``bound``, or is within the gap limits of ``options``."""
+    if best <= bound:
+        return True
+    relative, absolute = options.gap_limit, options.abs_gap_limit
+    return (relative is not None and relative_gap(best, bound) <= relative) or (
+        absolute is not None and best - bound <= absolute
+    )
 
 
 def _pass(problem: RosterProblem, free: IntArray, window: range) -> int:

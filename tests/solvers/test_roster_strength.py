@@ -7,6 +7,7 @@ Every optimum is compared with brute force judged by the independent checker
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 from dataclasses import replace
@@ -240,6 +241,41 @@ def test_improve_finds_a_better_roster_and_counts_it_right() -> None:
     assert check.objective == result.objective <= start_value
     assert result.neighbourhoods > 0
     assert result.improvements > 0
+
+
+def test_the_gap_limit_is_the_whole_rosters_not_each_neighbourhoods(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A gap limit stops the search when the roster is that close to the bound, and no
+    neighbourhood solve gets it (one would stop at its first bound, before any gain)."""
+    problem = _clinic_like(3)
+    first = solve(
+        problem, SolveOptions(num_workers=1, seed=0, native={"stop_after_first_solution": True})
+    )
+    assert first.solution is not None
+    start = check_roster(problem, first.solution).objective
+    module = importlib.import_module("solvers.roster.solve")
+    limits: list[tuple[float | None, float | None]] = []
+    resolve_ = module.resolve
+
+    def recorded(sub: RosterProblem, roster: RosterSolution, options: SolveOptions) -> Any:
+        limits.append((options.gap_limit, options.abs_gap_limit))
+        return resolve_(sub, roster, options)
+
+    monkeypatch.setattr(module, "resolve", recorded)
+    loose = SolveOptions(num_workers=1, seed=0, gap_limit=0.05, abs_gap_limit=2)
+    result = improve(problem, first.solution, 6.0, loose, objective=start)
+    assert result.neighbourhoods > 0
+    assert result.improvements > 0
+    assert set(limits) == {(None, None)}
+    # within 5 % of the bound, or 2 of it, there is nothing to search
+    for bound in (start * 0.96, start - 2):
+        assert (
+            improve(
+                problem, first.solution, 6.0, loose, objective=start, bound=bound
+            ).neighbourhoods
+            == 0
+        )
 
 
 def test_resolve_values_its_start_and_returns_a_roster_no_worse() -> None:
