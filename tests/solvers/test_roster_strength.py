@@ -46,6 +46,19 @@ def _best_by_brute_force(problem: RosterProblem) -> int | None:
     return best
 
 
+def _optimum_is_brute_force(problem: RosterProblem) -> None:
+    """CP-SAT proves the brute-force optimum of ``problem`` (by the checker) and HiGHS's bound
+    is exactly it; or neither has a roster when none exists."""
+    best = _best_by_brute_force(problem)
+    result = solve(problem, ONE_WORKER)
+    if best is None:
+        assert result.solution is None
+        return
+    assert result.stats.status is SolveStatus.OPTIMAL
+    assert result.stats.objective == best
+    assert mip_bound(problem) == best
+
+
 @st.composite
 def one_person(draw: st.DrawFn) -> RosterProblem:
     """One person, up to 9 days, one or two shift types of different lengths, every run rule
@@ -360,14 +373,7 @@ def test_the_fixed_members_of_a_fairness_group_count_in_its_spreads(
         night_fairness=data.draw(st.integers(1, 6)),
         fairness_fixed=np.array([fixed]),
     )
-    best = _best_by_brute_force(part)
-    result = solve(part, ONE_WORKER)
-    if best is None:
-        assert result.solution is None
-        return
-    assert result.stats.status is SolveStatus.OPTIMAL
-    assert result.stats.objective == best
-    assert mip_bound(part) == best
+    _optimum_is_brute_force(part)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -377,14 +383,7 @@ def test_split_weekends_keep_the_brute_force_optimum(problem: RosterProblem, wei
     proved bound are the brute-force optimum, which the checker values (the wishes per day
     pull towards single days of a weekend)."""
     part = replace(problem, max_weekends=np.array([problem.n_days]), split_weekend=weight)
-    best = _best_by_brute_force(part)
-    result = solve(part, ONE_WORKER)
-    if best is None:
-        assert result.solution is None
-        return
-    assert result.stats.status is SolveStatus.OPTIMAL
-    assert result.stats.objective == best
-    assert mip_bound(part) == best
+    _optimum_is_brute_force(part)
 
 
 def test_fairness_fixed_of_the_wrong_shape_is_refused() -> None:
