@@ -162,6 +162,25 @@ def test_solve_attaches_the_verdict_and_decodes() -> None:
     )
 
 
+def test_split_weekends_are_weighed_from_the_unit() -> None:
+    """``roster_weights.split_weekend`` reaches the problem: a Saturday that must be staffed,
+    with no cover on the Sunday, is worked alone, and the solve and the checker both price
+    it once."""
+    unit = tiny_unit(roster_weights={"split_weekend": 40})
+    saturday = pd.DataFrame(
+        [(MONDAY + timedelta(days=5), "D", "nurse", 1, 1)],
+        columns=["date", "shift", "competence", "minimum", "target"],
+    )
+    problem = compile_roster(unit, MONDAY, 1, pd.concat([weekday_cover(1, 2), saturday]))
+    assert problem.split_weekend == 40
+    result = solve_roster(problem, OPTIONS)
+    assert result.check is not None
+    assert result.check.feasible
+    assert result.check.penalty_by_rule["split_weekend"] == 40
+    assert result.penalties["split_weekend"] == 40
+    assert result.check.objective == result.stats.objective
+
+
 @pytest.mark.solver
 def test_infeasible_roster_is_explained_by_day_shift_competence_and_count() -> None:
     """Three nurses (cilla as her second competence); Wednesday asks for a minimum of four, and
