@@ -67,6 +67,16 @@ class SolveOptions:
         """``num_workers``, or every core when unset."""
         return self.num_workers if self.num_workers is not None else default_workers()
 
+    def within_gap(self, objective: float, bound: float) -> bool:
+        """``objective`` has met ``bound``, or is within :attr:`gap_limit` or
+        :attr:`abs_gap_limit` of it (a search that finds rosters itself stops there)."""
+        if objective <= bound:
+            return True
+        relative, absolute = self.gap_limit, self.abs_gap_limit
+        return (relative is not None and relative_gap(objective, bound) <= relative) or (
+            absolute is not None and objective - bound <= absolute
+        )
+
 
 @dataclass(frozen=True)
 class Progress:

@@ -38,7 +38,6 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from models.roster import RosterSolution
-from models.solve import relative_gap
 from solvers.common import Progress, SolveOptions
 from solvers.roster.decompose import Part, restrict, restrict_solution
 
@@ -317,7 +316,7 @@ def improve(
     while True:
         left = deadline - time.perf_counter()
         known = bound() if callable(bound) else bound
-        if left < 0.2 or _close(best, known, options):
+        if left < 0.2 or options.within_gap(best, known):
             break
         by_days = rng.random() < _odds_of_days(gain, cost)
         if not by_days and not queue:  # each person leads one neighbourhood a pass
@@ -373,16 +372,6 @@ def improve(
                 elapsed = time.perf_counter() - started
                 progress(Progress(elapsed, float(best), known, improvements))
     return LnsResult(solution, int(best), count, improvements)
-
-
-def _close(best: int, bound: float, options: SolveOptions) -> bool:
-    """``best`` has met ``bound``, or is within the gap limits of ``options``."""
-    if best <= bound:
-        return True
-    relative, absolute = options.gap_limit, options.abs_gap_limit
-    return (relative is not None and relative_gap(best, bound) <= relative) or (
-        absolute is not None and best - bound <= absolute
-    )
 
 
 def _pass(problem: RosterProblem, free: IntArray, window: range) -> int:
