@@ -319,6 +319,19 @@ def _weekly_rest(problem: RosterProblem, p: _Programme, r: _Roster, s: int) -> N
         p.row(_sum([e for e, _ in window]), 1.0 - sum(k for _, k in window), math.inf)
 
 
+def _split_weekends(problem: RosterProblem, p: _Programme, r: _Roster) -> None:
+    """``split_weekend * (2 flag - work[sat] - work[sun])`` per weekend of two days."""
+    split = float(problem.split_weekend)
+    if split <= 0:
+        return
+    for s in range(problem.n_staff):
+        for flag, days in zip(r.weekends[s], r.weekend_days[s], strict=True):
+            if len(days) == 2:
+                p.cost[flag] += 2.0 * split
+                for col in r.work(s, days[0]).keys() | r.work(s, days[1]).keys():
+                    p.cost[col] -= split
+
+
 def _fairness(problem: RosterProblem, p: _Programme, r: _Roster) -> None:
     """Per group of equal contracts, ``weight * (most - fewest)`` of the weekends worked and of
     the nights worked; members outside the problem count with their fixed counts."""
@@ -384,17 +397,9 @@ def _short_runs(p: _Programme, work: list[Expr], shortest: int, of_work: bool) -
 
 
 def _objective(problem: RosterProblem, p: _Programme, r: _Roster) -> None:
-    """Substitution, requests, split weekends (``2 flag - work[sat] - work[sun]``) and changes
-    (the cover penalties are columns of their own)."""
+    """Substitution, requests and changes (the cover penalties are columns of their own)."""
     for (s, _, _, c), col in r.y.items():
         p.cost[col] += float(problem.substitution_cost[s, c])
-    split = float(problem.split_weekend)
-    for s in range(problem.n_staff) if split > 0 else ():
-        for flag, days in zip(r.weekends[s], r.weekend_days[s], strict=True):
-            if len(days) == 2:
-                p.cost[flag] += 2.0 * split
-                for col in r.work(s, days[0]).keys() | r.work(s, days[1]).keys():
-                    p.cost[col] -= split
     for s, d, t, on, weight in problem.requests():
         cols = list(r.x[s][d].values()) if t < 0 else [r.x[s][d][t]] if t in r.x[s][d] else []
         if on:
@@ -441,6 +446,7 @@ def programme(
         return None
     _per_person(problem, p, r, sequences)
     _objective(problem, p, r)
+    _split_weekends(problem, p, r)
     _fairness(problem, p, r)
     return p
 
