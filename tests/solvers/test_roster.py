@@ -614,6 +614,64 @@ def test_scarce_weekends_are_kept_whole_in_the_construction_until_a_solve_runs_o
     assert greedy._split_weekend(replace(spare, split_weekend=5), 10) == 5
 
 
+def _night_group(days: int = 14) -> RosterProblem:
+    """Six people of one fairness group, a day shift (two wanted, ten a person short) and a
+    night shift (one wanted, twenty a person short) every day, up to seven nights each."""
+    return roster_problem(
+        6,
+        days,
+        [480, 600],
+        shift_start=[7 * 60, 21 * 60],
+        shift_night=[False, True],
+        cover_target=np.tile([[2], [1]], (days, 1, 1)),
+        cover_under_weight=np.tile([[10], [20]], (days, 1, 1)),
+        cover_over_weight=np.ones((days, 2, 1), dtype=np.int64),
+        max_minutes=np.full(6, days * 480),
+        max_consecutive=np.full(6, 5),
+        max_nights=np.full(6, 7),
+        min_rest=np.full(6, 660),
+        fairness_group=np.zeros(6, dtype=np.int64),
+        night_fairness=2,
+    )
+
+
+def test_the_construction_shares_a_fairness_groups_nights(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Alone, the first people take all the nights they may (nights are short at twice a day
+    shift's weight), and the last ones none. With each member held to 1.1 times the group's fair
+    share, 14 / 6 nights rounded up to 3, the nights are spread: nobody works more than 3. A
+    person whose contract needs more nights than the cap (available for nights only, five
+    nights' minutes) is rostered without it, and every roster meets every hard rule."""
+    from solvers.roster import greedy
+
+    def nights(problem: RosterProblem, built: RosterSolution | None) -> list[int]:
+        assert built is not None
+        check = check_roster(problem, built)
+        assert check.feasible, check.violations
+        night = (built.shift >= 0) & problem.shift_night[np.maximum(built.shift, 0)]
+        return [int(n) for n in night.sum(axis=1)]
+
+    problem = _night_group()
+    caps = greedy._night_caps(problem)
+    assert caps is not None
+    assert caps.tolist() == [3] * 6
+    assert greedy._night_caps(replace(problem, night_fairness=0)) is None
+    assert max(nights(problem, greedy.construct(problem, 60.0, SolveOptions(seed=0)))) <= 3
+    monkeypatch.setattr(greedy, "NIGHT_SLACK", 100.0)  # no cap below max_nights
+    spread = nights(problem, greedy.construct(problem, 60.0, SolveOptions(seed=0)))
+    assert max(spread) > 3
+    assert min(spread) == 0
+    monkeypatch.undo()
+    available = problem.available.copy()
+    available[0, :, 0] = False
+    night_only = replace(
+        problem, available=available, min_minutes=np.array([5 * 600, 0, 0, 0, 0, 0])
+    )
+    caps = greedy._night_caps(night_only)
+    assert caps is not None
+    assert night_only.max_nights[0] > caps[0]
+    assert nights(night_only, greedy.construct(night_only, 60.0, SolveOptions(seed=0)))[0] >= 5
+
+
 @pytest.mark.parametrize("seed", range(2))
 def test_parts_without_a_quick_first_roster_are_built_and_searched(
     seed: int, monkeypatch: pytest.MonkeyPatch
