@@ -242,10 +242,11 @@ def add_successions(model: cp_model.CpModel, problem: RosterProblem, v: RosterVa
             bad = pairs[s]
             if not bad.any():
                 continue
+            after = [np.flatnonzero(row).tolist() for row in bad]
             for d in range(problem.n_days - gap):
                 later = v.x[s][d + gap]
                 for a, var in v.x[s][d].items():
-                    following = [later[b] for b in np.flatnonzero(bad[a]).tolist() if b in later]
+                    following = [later[b] for b in after[a] if b in later]
                     if following:
                         model.add(var + sum(following) <= 1)
 
@@ -266,6 +267,7 @@ def add_weekly_rest(model: cp_model.CpModel, problem: RosterProblem, v: RosterVa
         if minimum <= 0:
             continue
         short = rest_two_days < minimum
+        after_short = [np.flatnonzero(row).tolist() for row in short]
         work = v.work[s]
         rest_days: list[cp_model.LiteralT] = []
         for d in range(problem.n_days):
@@ -273,7 +275,7 @@ def add_weekly_rest(model: cp_model.CpModel, problem: RosterProblem, v: RosterVa
             after = v.x[s][d + 1] if d + 1 < problem.n_days else {}
             rows = []
             for a, var in before.items():
-                following = [after[b] for b in np.flatnonzero(short[a]).tolist() if b in after]
+                following = [after[b] for b in after_short[a] if b in after]
                 if following:
                     rows.append((var, following))
             if not rows:

@@ -29,30 +29,38 @@ def _cover_terms(
     model: cp_model.CpModel, problem: RosterProblem, cells: CoverCells, terms: Terms
 ) -> None:
     """``under[d,t,c] >= target - n``, ``over[d,t,c] >= n - target`` (and ``short >= min - n``
-    when the minimum is soft), with ``n = sum_s y[s, d, t, c]``."""
-    shape = problem.cover_target.shape
-    for d, t, c in np.ndindex(shape):
-        literals = cells.get((d, t, c), [])
-        target = int(problem.cover_target[d, t, c])
-        under_w = int(problem.cover_under_weight[d, t, c])
-        over_w = int(problem.cover_over_weight[d, t, c])
-        count = sum(literals) if literals else 0
-        if target > 0 and under_w > 0:
-            if not literals:
-                terms["under_cover"].append((under_w, target))
-            else:
-                under = model.new_int_var(0, target, f"under[{d},{t},{c}]")
-                model.add(under >= target - count)
-                terms["under_cover"].append((under_w, under))
-        if over_w > 0 and len(literals) > target:
-            over = model.new_int_var(0, len(literals) - target, f"over[{d},{t},{c}]")
-            model.add(over >= count - target)
-            terms["over_cover"].append((over_w, over))
-        minimum = int(problem.cover_min[d, t, c])
-        if problem.cover_min_weight > 0 and minimum > 0:
-            short = model.new_int_var(0, minimum, f"short[{d},{t},{c}]")
-            model.add(short >= minimum - count)
-            terms["cover_minimum"].append((problem.cover_min_weight, short))
+    when the minimum is soft), with ``n = sum_s y[s, d, t, c]``. A cell nobody in the problem
+    may cover is a constant: its whole target short (and its whole minimum, when soft). A
+    neighbourhood of a few people covers few of the problem's cells, so only the covered ones
+    are visited."""
+    covered = sorted(key for key, literals in cells.items() if literals)
+    alone = np.ones(problem.cover_target.shape, dtype=bool)
+    if covered:
+        alone[tuple(np.array(covered).T)] = False
+    short = int((problem.cover_under_weight * problem.cover_target)[alone].sum())
+    if short:
+        terms["under_cover"].append((1, short))
+    soft = problem.cover_min_weight
+    if soft > 0 and problem.cover_min[alone].any():
+        terms["cover_minimum"].append((soft, int(problem.cover_min[alone].sum())))
+    target, minimum = problem.cover_target.tolist(), problem.cover_min.tolist()
+    under_w, over_w = problem.cover_under_weight.tolist(), problem.cover_over_weight.tolist()
+    for d, t, c in covered:
+        literals = cells[d, t, c]
+        wanted, count = target[d][t][c], cp_model.LinearExpr.sum(literals)
+        if wanted > 0 and under_w[d][t][c] > 0:
+            under = model.new_int_var(0, wanted, f"under[{d},{t},{c}]")
+            model.add(under >= wanted - count)
+            terms["under_cover"].append((under_w[d][t][c], under))
+        if over_w[d][t][c] > 0 and len(literals) > wanted:
+            over = model.new_int_var(0, len(literals) - wanted, f"over[{d},{t},{c}]")
+            model.add(over >= count - wanted)
+            terms["over_cover"].append((over_w[d][t][c], over))
+        least = minimum[d][t][c]
+        if soft > 0 and least > 0:
+            missing = model.new_int_var(0, least, f"short[{d},{t},{c}]")
+            model.add(missing >= least - count)
+            terms["cover_minimum"].append((soft, missing))
 
 
 def _substitution_terms(problem: RosterProblem, v: RosterVars, terms: Terms) -> None:
