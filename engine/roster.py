@@ -15,7 +15,11 @@ per day, shift and competence, from the daily plan) into a :class:`models.roster
   shifts always fits;
 - the labour rules are the member's own :class:`models.unit.WorkRules` or the unit's;
 - a competence's ``substitutes`` may cover it at the substitution weight;
-- staff of the same primary competence and contract form a fairness group.
+- staff of the same primary competence and contract form a fairness group, apart for whether
+  they may work a weekend day, and a night, of the roster at all: a member who may not (only
+  weekday day shifts need their competences, or they are away) would otherwise hold the
+  group's fewest weekends or nights at 0, and every one a colleague works would count as
+  unfair.
 
 :func:`solve_roster` solves and attaches the verdict of the independent checker
 (:mod:`engine.check.roster`); :func:`explain_infeasible` says which day, shift and competence
@@ -269,6 +273,8 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
     groups: dict[tuple[object, ...], int] = {}
     fairness_group = np.full(n_staff, -1, dtype=np.int64)
     weekends = len({(d.isocalendar().year, d.isocalendar().week) for d in days if d.weekday() >= 5})
+    weekend = np.array([d.weekday() >= 5 for d in days])
+    night = np.array([shift.night for shift in shifts], dtype=bool)
     for s, member in enumerate(unit.staff):
         rules: WorkRules = member.work_rules or unit.work_rules
         away = _absent(member, start, n_days)
@@ -296,7 +302,8 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
         arrays["max_nights"].append(math.floor(weeks * rules.max_nights_per_week + 1e-9))
         arrays["min_rest"].append(rules.min_daily_rest_minutes)
         arrays["weekly_rest"].append(rules.weekly_rest_minutes)
-        key = (member.competences[0], contract, rules)
+        rotation = (bool(available[s, weekend].any()), bool(available[s][:, night].any()))
+        key = (member.competences[0], contract, rules, rotation)
         fairness_group[s] = groups.setdefault(key, len(groups))
 
     index = {s.id: i for i, s in enumerate(shifts)}

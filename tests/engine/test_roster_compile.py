@@ -78,6 +78,40 @@ def test_absence_removes_days_and_minutes() -> None:
     assert problem.fairness_group.tolist() == [0, 0]
 
 
+def test_who_may_work_no_weekend_or_no_night_is_apart_in_fairness() -> None:
+    """Three nurses on equal contracts, a day shift wanted every day and a night shift on the
+    weekdays. Anna is away on the weekend: in one group with her, her weekends would hold the
+    fewest at 0, and every weekend a colleague works would count as unfair, so she is apart.
+    Away on the weekdays, cilla may work no night, and is apart from bert too."""
+    staff = [
+        {
+            "id": "anna",
+            "competences": ["nurse"],
+            "absences": [{"start": "2027-03-13", "end": "2027-03-14", "kind": "vacation"}],
+        },
+        {"id": "bert", "competences": ["nurse"]},
+        {"id": "cilla", "competences": ["nurse"]},
+    ]
+    shifts = [
+        {"id": "D", "start": "07:00", "end": "16:00", "paid_minutes": 480},
+        {"id": "N", "start": "21:00", "end": "07:00", "paid_minutes": 600, "night": True},
+    ]
+    unit = tiny_unit(staff=staff, shift_types=shifts)
+    rows = [(MONDAY + timedelta(days=d), "D", "nurse", 0, 1) for d in range(7)]
+    rows += [(MONDAY + timedelta(days=d), "N", "nurse", 0, 1) for d in range(5)]
+    cover = pd.DataFrame(rows, columns=["date", "shift", "competence", "minimum", "target"])
+    problem = compile_roster(unit, MONDAY, 1, cover)
+    assert not problem.available[0, 5:].any()
+    groups = problem.fairness_group.tolist()
+    assert len(set(groups)) == 2
+    assert groups[1] == groups[2] != groups[0]
+    # cilla away on the weekday nights' days too: apart from bert as well
+    nights_away = [{"start": "2027-03-08", "end": "2027-03-12", "kind": "training"}]
+    staff[2] = {"id": "cilla", "competences": ["nurse"], "absences": nights_away}
+    problem = compile_roster(tiny_unit(staff=staff, shift_types=shifts), MONDAY, 1, cover)
+    assert len(set(problem.fairness_group.tolist())) == 3
+
+
 def test_substitutes_may_cover_at_a_cost() -> None:
     unit = tiny_unit(
         competences=[
