@@ -377,15 +377,6 @@ CP-SAT in 1.4 s at most, the 600-staff hospital's of 110 x 42 = 4,620 and more h
 2 s, of which building the model of the two largest took 1.6 s."""
 
 
-def _built_at_once(problem: RosterProblem, options: SolveOptions) -> bool:
-    """A part whose first roster is built a person at a time with no quick CP-SAT try (larger
-    than :data:`QUICK_TRY_LIMIT`, unless the caller sets CP-SAT's presolve itself)."""
-    return (
-        problem.n_staff * problem.n_days > QUICK_TRY_LIMIT
-        and "cp_model_presolve" not in options.native
-    )
-
-
 def _first_roster(
     problem: RosterProblem,
     options: SolveOptions,
@@ -408,7 +399,10 @@ def _first_roster(
     if left is None:
         return _solve_whole(problem, quick, None, hint), False
     started = time.perf_counter()
-    if _built_at_once(problem, options):
+    if (
+        problem.n_staff * problem.n_days > QUICK_TRY_LIMIT
+        and "cp_model_presolve" not in options.native
+    ):
         result = RosterResult(
             stats=SolveStats(SolveStatus.NO_SOLUTION, math.inf, -math.inf, 0.0, BACKEND),
             solution=None,
@@ -456,11 +450,10 @@ def _search_alone(
     start: RosterResult,
     options: SolveOptions,
     progress: ProgressCallback | None,
-    worker: BoundWorker | None,
+    mip: bool,
 ) -> RosterResult:
     """Improve a roster built a person at a time by the neighbourhood search alone, one worker
-    a neighbourhood, with HiGHS's ``worker`` (if any) beside it for the bound; it is stopped at
-    the end.
+    a neighbourhood, with HiGHS beside it for the bound when ``mip``.
 
     CP-SAT finds no first roster of such a part in :data:`FIRST_TRY_SECONDS` (or, above
     :data:`QUICK_TRY_LIMIT`, is not asked to), and from the built one it hardly moves: on the
@@ -470,6 +463,7 @@ def _search_alone(
     assert start.solution is not None
     assert options.time_limit is not None
     started = time.perf_counter()
+    worker = BoundWorker(problem, options.time_limit).start() if mip else None
     stats = replace(start.stats, wall_time=0.0)
     solution, stats, penalties = _search(
         problem,
@@ -517,11 +511,6 @@ def _solve_parts(
     subs = [restrict(problem, piece) for piece in pieces]
     results: dict[int, RosterResult] = {}
     built: set[int] = set()  # parts whose first roster was built a person at a time
-    # HiGHS on a part to be built a person at a time, from the start of the building: the
-    # building runs CP-SAT on one core, so the bound has the other (the 600-staff hospital's
-    # 211-person part needs 8 s or more for its relaxation, and had no bound in some runs when
-    # HiGHS started only with the search)
-    early: dict[int, BoundWorker] = {}
     variables = constraints = 0
 
     def left() -> float | None:
@@ -531,19 +520,12 @@ def _solve_parts(
 
     for i in order:
         sub_hint = None if hint is None else restrict_solution(hint, pieces[i])
-        remaining = left()
-        if mip and remaining is not None and _built_at_once(subs[i], options):
-            early[i] = BoundWorker(subs[i], remaining).start()
-        result, by_person = _first_roster(subs[i], options, sub_hint, remaining)
+        result, by_person = _first_roster(subs[i], options, sub_hint, left())
         if by_person:
             built.add(i)
-        elif i in early:  # CP-SAT solved it, with a worker of its own
-            early.pop(i).stop()
         variables += result.stats.variables
         constraints += result.stats.constraints
         if result.solution is None:
-            for worker in early.values():
-                worker.stop()
             stats = replace(
                 result.stats,
                 wall_time=time.perf_counter() - started,
@@ -555,8 +537,6 @@ def _solve_parts(
     first = time.perf_counter() - started
     best = {i: r.stats.objective for i, r in results.items()}
     bounds = {i: r.stats.bound for i, r in results.items()}
-    for i, worker in early.items():
-        bounds[i] = max(bounds[i], worker.current())
     if progress is not None:
         progress(Progress(first, sum(best.values()), sum(bounds.values()), len(pieces)))
 
@@ -588,18 +568,13 @@ def _solve_parts(
 
         own = replace(options, time_limit=limit)
         if i in built and limit is not None:
-            beside = early.pop(i) if i in early else None
-            if beside is None and mip:
-                beside = BoundWorker(subs[i], limit).start()
-            improved = _search_alone(subs[i], results[i], own, report, beside)
+            improved = _search_alone(subs[i], results[i], own, report, mip)
         else:
             improved = _solve_whole(subs[i], own, report, results[i].solution, lns, mip)
         if improved.solution is not None and improved.stats.objective <= best[i]:
             results[i] = improved
             best[i] = improved.stats.objective
         bounds[i] = max(bounds[i], improved.stats.bound)
-    for i, worker in early.items():  # parts that got no time to improve
-        bounds[i] = max(bounds[i], worker.stop())
 
     shift = np.full((problem.n_staff, problem.n_days), -1, dtype=np.int64)
     competence = np.full_like(shift, -1)
