@@ -450,10 +450,11 @@ def _search_alone(
     start: RosterResult,
     options: SolveOptions,
     progress: ProgressCallback | None,
-    mip: bool,
+    worker: BoundWorker | None,
 ) -> RosterResult:
     """Improve a roster built a person at a time by the neighbourhood search alone, one worker
-    a neighbourhood, with HiGHS beside it for the bound when ``mip``.
+    a neighbourhood, with HiGHS's ``worker`` (if any) beside it for the bound; it is stopped at
+    the end.
 
     CP-SAT finds no first roster of such a part in :data:`FIRST_TRY_SECONDS` (or, above
     :data:`QUICK_TRY_LIMIT`, is not asked to), and from the built one it hardly moves: on the
@@ -463,7 +464,6 @@ def _search_alone(
     assert start.solution is not None
     assert options.time_limit is not None
     started = time.perf_counter()
-    worker = BoundWorker(problem, options.time_limit).start() if mip else None
     stats = replace(start.stats, wall_time=0.0)
     solution, stats, penalties = _search(
         problem,
@@ -542,6 +542,15 @@ def _solve_parts(
 
     open_parts = [i for i in order if results[i].stats.status is not SolveStatus.OPTIMAL]
     size_left = sum(sizes[i] for i in open_parts)
+    # HiGHS on the largest part built a person at a time from the start of this round: its
+    # relaxation takes the longest, and the part comes last (the 600-staff hospital's
+    # 211-person part needs 8 s and more of interior point beside the search, and in some runs
+    # had no bound within its own share of the time)
+    ahead: dict[int, BoundWorker] = {}
+    remaining = left()
+    largest = [i for i in open_parts if i in built]
+    if mip and remaining is not None and largest:
+        ahead[largest[-1]] = BoundWorker(subs[largest[-1]], remaining).start()
     for i in open_parts:
         remaining = left()
         limit = None
@@ -568,13 +577,18 @@ def _solve_parts(
 
         own = replace(options, time_limit=limit)
         if i in built and limit is not None:
-            improved = _search_alone(subs[i], results[i], own, report, mip)
+            beside = ahead.pop(i) if i in ahead else None
+            if beside is None and mip:
+                beside = BoundWorker(subs[i], limit).start()
+            improved = _search_alone(subs[i], results[i], own, report, beside)
         else:
             improved = _solve_whole(subs[i], own, report, results[i].solution, lns, mip)
         if improved.solution is not None and improved.stats.objective <= best[i]:
             results[i] = improved
             best[i] = improved.stats.objective
         bounds[i] = max(bounds[i], improved.stats.bound)
+    for i, worker in ahead.items():  # its part got no time to improve
+        bounds[i] = max(bounds[i], worker.stop())
 
     shift = np.full((problem.n_staff, problem.n_days), -1, dtype=np.int64)
     competence = np.full_like(shift, -1)

@@ -672,6 +672,47 @@ def test_the_construction_shares_a_fairness_groups_nights(monkeypatch: pytest.Mo
     assert nights(night_only, greedy.construct(night_only, 60.0, SolveOptions(seed=0)))[0] >= 5
 
 
+def test_highs_bounds_the_largest_built_part_from_the_start_of_the_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two parts built a person at a time (no quick CP-SAT try: the limit set to 0 here). Once
+    both are built, HiGHS starts on the larger at once, which comes last, and on the smaller
+    when its search does; every worker has stopped when the solve returns, and the bound holds
+    for the checked roster."""
+    module = importlib.import_module("solvers.roster.solve")  # the package exports solve()
+    events: list[str] = []
+    workers: list[BoundWorker] = []
+
+    class Recorded(BoundWorker):
+        def start(self) -> BoundWorker:
+            events.append(f"worker {self.problem.n_staff}")
+            workers.append(self)
+            return super().start()
+
+    building = module.construct
+
+    def construct(problem: RosterProblem, *args: Any, **kw: Any) -> Any:
+        events.append(f"build {problem.n_staff}")
+        return building(problem, *args, **kw)
+
+    monkeypatch.setattr(module, "QUICK_TRY_LIMIT", 0)
+    monkeypatch.setattr(module, "BoundWorker", Recorded)
+    monkeypatch.setattr(module, "construct", construct)
+    base = _clinic_like(0, days=14)
+    problem = replace(
+        base,  # the substitute covers the first competence only: parts of 2 and 4 people
+        can_cover=np.array([[True, False]] * 3 + [[False, True]] * 2 + [[True, False]]),
+        substitution_cost=np.zeros_like(base.substitution_cost),
+    )
+    result = solve(problem, SolveOptions(num_workers=2, seed=0, time_limit=8))
+    assert events == ["build 2", "build 4", "worker 4", "worker 2"]
+    assert all(worker.finished for worker in workers)
+    assert result.solution is not None
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert result.stats.bound <= check.objective == result.stats.objective
+
+
 @pytest.mark.parametrize("seed", range(2))
 def test_parts_without_a_quick_first_roster_are_built_and_searched(
     seed: int, monkeypatch: pytest.MonkeyPatch
