@@ -302,7 +302,7 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
         arrays["max_nights"].append(math.floor(weeks * rules.max_nights_per_week + 1e-9))
         arrays["min_rest"].append(rules.min_daily_rest_minutes)
         arrays["weekly_rest"].append(rules.weekly_rest_minutes)
-        rotation = (bool(available[s, weekend].any()), bool(available[s][:, night].any()))
+        rotation = (bool(available[s, weekend].any()), bool(available[s, :, night].any()))
         key = (member.competences[0], contract, rules, rotation)
         fairness_group[s] = groups.setdefault(key, len(groups))
 

@@ -49,7 +49,7 @@ from models.solve import SolveStatus
 from solvers.roster.lns import subproblem
 
 if TYPE_CHECKING:
-    from models.roster import IntArray, RosterProblem
+    from models.roster import IntArray, RosterProblem, RosterResult
     from solvers.common import SolveOptions
 
 PERSON_SECONDS = 2.0
@@ -125,38 +125,38 @@ def construct(
     shift = np.full((problem.n_staff, problem.n_days), -1, dtype=np.int64)
     current = RosterSolution(shift=shift, competence=shift.copy())
     everything = range(problem.n_days)
+    quick = replace(
+        options,
+        gap_limit=PERSON_GAP,
+        num_workers=1,
+        native={**options.native, "cp_model_presolve": False},
+    )
+    second = replace(quick, num_workers=2, native=options.native)
+
+    def solved(person: RosterProblem, own: SolveOptions, most: float) -> RosterResult:
+        """``person`` solved with ``own`` for the time left, at most ``most`` seconds."""
+        limit = min(deadline - time.perf_counter(), most)
+        return solve(person, replace(own, time_limit=limit), decompose=False, lns=0.0, mip=False)
+
     retries = 0  # people in a row who needed the second solve
     for s in range(problem.n_staff):
-        left = deadline - time.perf_counter()
-        if left <= 0:
+        if deadline - time.perf_counter() <= 0:
             return None
         sub = subproblem(whole, current, np.array([s]), everything)
         person = sub
         if caps is not None and caps[s] < sub.max_nights[0]:
             person = replace(sub, max_nights=caps[s : s + 1])
-        own = replace(
-            options,
-            time_limit=min(left, PERSON_SECONDS),
-            gap_limit=PERSON_GAP,
-            num_workers=1,
-            native={**options.native, "cp_model_presolve": False},
-        )
-        second = replace(own, num_workers=2, native=options.native)
-        quick = retries < RETRIES_IN_A_ROW
-        if not quick:
-            own = replace(second, time_limit=min(left, RETRY_SECONDS))
-        result = solve(person, own, decompose=False, lns=0.0, mip=False)
-        left = deadline - time.perf_counter()
-        if quick and result.stats.status is SolveStatus.NO_SOLUTION and left > 0:
-            retries += 1
-            second = replace(second, time_limit=min(left, RETRY_SECONDS))
-            result = solve(person, second, decompose=False, lns=0.0, mip=False)
-        elif quick:
-            retries = 0
-        left = deadline - time.perf_counter()
-        if result.solution is None and person is not sub and left > 0:  # no roster under the cap
-            second = replace(second, time_limit=min(left, RETRY_SECONDS))
-            result = solve(sub, second, decompose=False, lns=0.0, mip=False)
+        if retries < RETRIES_IN_A_ROW:
+            result = solved(person, quick, PERSON_SECONDS)
+            if result.stats.status is not SolveStatus.NO_SOLUTION:
+                retries = 0
+            elif deadline - time.perf_counter() > 0:
+                retries += 1
+                result = solved(person, second, RETRY_SECONDS)
+        else:
+            result = solved(person, second, RETRY_SECONDS)
+        if result.solution is None and person is not sub and deadline - time.perf_counter() > 0:
+            result = solved(sub, second, RETRY_SECONDS)  # no roster under the night cap
         if result.solution is None:
             return None
         if result.stats.status is not SolveStatus.OPTIMAL and whole is not soft:
