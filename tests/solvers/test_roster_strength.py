@@ -23,7 +23,7 @@ from models.roster import RosterProblem, RosterSolution, roster_problem
 from models.solve import SolveStatus
 from solvers.common import SolveOptions
 from solvers.roster import solve
-from solvers.roster.lns import improve, subproblem, value_of
+from solvers.roster.lns import _odds_of_days, _Record, improve, subproblem, value_of
 from solvers.roster.mip import BoundWorker, mip_bound
 from solvers.roster.solve import resolve
 from solvers.roster.symmetry import identical_staff
@@ -289,6 +289,30 @@ def test_the_gap_limit_is_the_whole_rosters_not_each_neighbourhoods(
             ).neighbourhoods
             == 0
         )
+
+
+def test_each_kind_of_neighbourhood_gets_time_by_its_gain_per_second() -> None:
+    """The search shares its time between windows of days and staff by what each gained per
+    second lately, whatever the size of each kind's neighbourhoods: quick ones that seldom gain
+    and slow ones that always do, gaining as much per second, get half the time each."""
+    days, staff = _Record(), _Record()
+    assert _odds_of_days(days, staff) == 1.0  # a kind not yet solved is tried first
+    days.add(20, 0.2)
+    assert _odds_of_days(days, staff) == 0.0
+    for i in range(200):  # 100 a second each: 20 in every 0.2 s, 20 in one of ten 0.02 s
+        staff.add(20 if i % 10 == 0 else 0, 0.02)
+        if i % 10 == 0:
+            days.add(20, 0.2)
+        odds = _odds_of_days(days, staff)
+        time_of_days = odds * 0.2 / (odds * 0.2 + (1 - odds) * 0.02)
+        if i >= 20:
+            assert 0.4 < time_of_days < 0.6, (i, time_of_days)
+    # a kind that gains nothing keeps its floor of the time
+    for _ in range(50):
+        days.add(0, 0.2)
+    odds = _odds_of_days(days, staff)
+    time_of_days = odds * 0.2 / (odds * 0.2 + (1 - odds) * 0.02)
+    assert time_of_days == pytest.approx(0.1)
 
 
 def test_resolve_values_its_start_and_returns_a_roster_no_worse() -> None:
