@@ -85,6 +85,8 @@ def _apply_options(solver: cp_model.CpSolver, options: SolveOptions) -> None:
         params.max_time_in_seconds = float(options.time_limit)
     if options.gap_limit is not None:
         params.relative_gap_limit = float(options.gap_limit)
+    if options.abs_gap_limit is not None:
+        params.absolute_gap_limit = float(options.abs_gap_limit)
     params.random_seed = int(options.seed)
     # one worker per core when unset (SolveOptions.workers): HiGHS proves the bound beside
     # CP-SAT (solvers.roster.mip), so CP-SAT only has to find rosters, and on 2 cores two
@@ -643,9 +645,9 @@ def solve(
     problem
         The roster problem.
     options
-        Time limit (for all parts together), gap limit (``relative_gap_limit``, per part),
-        seed (``random_seed``), workers (``num_workers``) and native CP-SAT parameters (set on
-        ``solver.parameters``).
+        Time limit (for all parts together), gap limits (``relative_gap_limit`` and
+        ``absolute_gap_limit``, per part), seed (``random_seed``), workers (``num_workers``)
+        and native CP-SAT parameters (set on ``solver.parameters``).
     progress
         Called with each new incumbent: objective, bound, time, count. With several parts,
         first once every part has a roster, then with each improvement of a part (the

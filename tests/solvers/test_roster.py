@@ -398,6 +398,21 @@ def test_same_seed_one_worker_same_roster() -> None:
     assert first.stats.objective == second.stats.objective
 
 
+@pytest.mark.parametrize("limit", ["gap_limit", "abs_gap_limit"])
+def test_a_solve_stops_within_either_gap_limit(limit: str) -> None:
+    """CP-SAT gets both gap limits: a roster within the limit of its bound ends the solve, as
+    optimal within the limit (``SolveStatus.OPTIMAL``), with the gap that was left."""
+    problem = _clinic_like(0, days=28)
+    options = SolveOptions(num_workers=1, seed=0, time_limit=60.0, **{limit: 1e9})
+    result = solve(problem, options, decompose=False, mip=False)
+    assert result.solution is not None
+    assert result.stats.status is SolveStatus.OPTIMAL
+    assert result.stats.objective > result.stats.bound  # stopped by the limit, not proved
+    verdict = check_roster(problem, result.solution)
+    assert verdict.feasible
+    assert verdict.objective == result.stats.objective
+
+
 def test_progress_reports_incumbents_and_a_hint_is_accepted() -> None:
     problem = _clinic_like(4)
     reports: list[Progress] = []
