@@ -131,9 +131,10 @@ def _add_hint(built: RosterModel, problem: RosterProblem, hint: RosterSolution) 
         if var.index not in values:
             values[var.index] = int(hint.shift[s, d] == t and hint.competence[s, d] == c)
     fixed = model.clone()
-    for index, value in values.items():
-        var = fixed.get_bool_var_from_proto_index(index)
-        fixed.add(var == value)
+    variables = fixed.proto.variables
+    for index, value in values.items():  # a Boolean's domain [0, 1] becomes [value, value]
+        domain = variables[index].domain
+        domain[0] = domain[1] = value
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = COMPLETE_HINT_SECONDS

@@ -56,6 +56,7 @@ def add_variables(model: cp_model.CpModel, problem: RosterProblem) -> RosterVars
     x: list[list[dict[int, Literal]]] = []
     work: list[list[Literal]] = []
     y: dict[tuple[int, int, int, int], Literal] = {}
+    available = problem.available.tolist()
     for s in range(problem.n_staff):
         own = competences[s]
         rows: list[dict[int, Literal]] = []
@@ -64,7 +65,8 @@ def add_variables(model: cp_model.CpModel, problem: RosterProblem) -> RosterVars
             # A person who can cover no competence can still work (cover rules do not apply).
             shifts = {
                 t: model.new_bool_var(f"x[{s},{d},{t}]")
-                for t in np.flatnonzero(problem.available[s, d]).tolist()
+                for t, ok in enumerate(available[s][d])
+                if ok
             }
             rows.append(shifts)
             if not shifts:
