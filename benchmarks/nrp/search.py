@@ -2,25 +2,27 @@
 
 Every step below calls the engine's roster solver on a :class:`models.roster.RosterProblem`:
 
-1. **Whole model.** On instances of at most :data:`SCRATCH_LIMIT` staff-days CP-SAT solves
-   the whole problem from scratch for the whole time (its own presolve, LP and search;
-   :data:`PORTFOLIO` workers) with HiGHS beside it, which proves the small ones optimal; the
-   best bound is the run's lower bound.
-2. **Greedy start.** On larger instances, or when the whole model found no roster, staff are
-   rostered one at a time in file order by the solver's own first-roster construction
-   (:func:`solvers.roster.greedy.construct`): each is solved with the cover that the staff
-   already rostered leave open. Every hard rule of the benchmark is per person, so the
-   joined roster is feasible whenever each person's is. Up to :data:`WHOLE_LIMIT` cells,
-   CP-SAT then solves the whole model from the greedy roster (a complete hint) until
-   :data:`WHOLE_SHARE` of the time.
-3. **Large neighbourhood search** with the solver's own :func:`solvers.roster.lns.improve`
-   (the mechanism the engine's solve uses too) for the rest of the time: free all staff over
-   a window of days, or some staff over the whole horizon, keep everybody else, re-solve from
-   the incumbent; keep the result when it is not worse.
+1. **Greedy start.** Staff are rostered one at a time in file order by the solver's own
+   first-roster construction (:func:`solvers.roster.greedy.construct`): each is solved with the
+   cover that the staff already rostered leave open. Every hard rule of the benchmark is per
+   person, so the joined roster is feasible whenever each person's is.
+2. **Dive.** On instances of at most :data:`COLUMNS_LIMIT` staff-days whose greedy roster came
+   within :data:`DIVE_START` of the time, column generation and diving
+   (:func:`solvers.roster.columns.dive`) build a roster from personal rosters priced by the
+   master's duals, until :data:`DIVE_SHARE` of the time; CP-SAT (:data:`PORTFOLIO` workers)
+   then solves the whole model from the better of the two rosters (a complete hint) for the
+   rest, with HiGHS beside it, which proves the small ones optimal.
+3. **Otherwise**, up to :data:`WHOLE_LIMIT` cells, CP-SAT solves the whole model from the
+   greedy roster until :data:`WHOLE_SHARE` of the time, with HiGHS beside it up to
+   :data:`BOUND_LIMIT` cells, and the **large neighbourhood search** of the solver
+   (:func:`solvers.roster.lns.improve`, the mechanism the engine's solve uses too) takes the
+   rest: free all staff over a window of days, or some staff over the whole horizon, keep
+   everybody else, re-solve from the incumbent; keep the result when it is not worse.
 
-The sub-problems (:func:`solvers.roster.lns.subproblem`) are exact: fixed staff leave the
-problem and their shifts come off the cover target, so each sub-roster is a roster of the whole
-problem and its objective differs from the whole one by a constant.
+The best bound of the whole-model solve is the run's lower bound. The sub-problems of the search
+(:func:`solvers.roster.lns.subproblem`) are exact: fixed staff leave the problem and their
+shifts come off the cover target, so each sub-roster is a roster of the whole problem and its
+objective differs from the whole one by a constant.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from models.roster import IntArray, RosterProblem, RosterSolution
 from models.solve import SolveStatus
 from solvers.common import SolveOptions
 from solvers.roster import solve
+from solvers.roster.columns import applies, dive
 from solvers.roster.greedy import construct
 from solvers.roster.lns import improve
 
@@ -41,41 +44,45 @@ WHOLE_SHARE = 0.5
 """Share of the time that CP-SAT gets on the whole model from the greedy roster before the
 neighbourhood search takes the rest."""
 
-SCRATCH_LIMIT = 1_100
-"""Problems of at most this many staff-days are solved whole from scratch, by CP-SAT's
-portfolio for the whole time; larger ones start from the greedy roster.
+COLUMNS_LIMIT = 2_000
+"""Largest instance, in staff-days, that is dived (a round of pricing solves every person).
 
-Measured at 60 s on 2 cores, seed 0. In one hour (A), from scratch, CP-SAT for the whole time
-or for half of it and the search for the rest, and from the greedy roster, CP-SAT on the whole
-model for half the time and the search for the rest; in an earlier hour (B), from scratch with
-half, and from the greedy roster with half or the search alone:
+Measured at 60 s on 2 cores, seed 0, the whole benchmark in one run each: the dive (this
+module) against the run before it, which solved the instances of at most 1,100 staff-days
+whole from scratch with CP-SAT's portfolio for the whole minute, and the larger ones from the
+greedy roster with the neighbourhood search:
 
-======== ========== ====== ======== ======== ======== ======== ======== ========
-instance staff-days cells  scratch  scratch  greedy   scratch  greedy   greedy
-                           CP-SAT A half A   half A   half B   half B   search B
-======== ========== ====== ======== ======== ======== ======== ======== ========
-4               280    468    1,716    1,723
-5               448    676    1,244    1,239
-6               504  1,040    2,045    2,041
-7               560  1,248    1,065    1,081
-8               840  2,158    1,716    1,929             1,845             2,054
-9             1,008  2,912      449      561               462               563
-10            1,120  3,484                      4,665    5,072             4,676
-16            1,120  2,250    4,248    3,956    3,652    4,276             3,476
-14            1,344  3,572                               1,762             1,549
-11            1,400  5,304                               3,488             3,456
-12            1,680 10,452                               6,358    5,720    5,749
-17            1,792  5,304                               6,527    6,616    6,345
-18            1,848  4,104                               6,323             6,353
-15            1,890  6,726                               7,132    6,080    6,188
-19            3,360  9,728                               6,651             6,457
-13            3,360 39,936                                        4,917    5,935
-======== ========== ====== ======== ======== ======== ======== ======== ========
+======== ========== ============= ======== ========== ==========
+instance staff-days greedy roster dive     run before best known
+======== ========== ============= ======== ========== ==========
+4               280         0.1 s    1,716      1,722      1,716
+5               448         0.3 s    1,146      1,238      1,143
+6               504         0.3 s    1,951      2,049      1,950
+7               560         0.4 s    1,058      1,070      1,056
+8               840         0.5 s    1,605      1,893      1,300
+9             1,008         0.5 s      439        656        439
+10            1,120         0.7 s    4,732      4,693      4,631
+16            1,120         3.5 s    3,354      3,739      3,225
+14            1,344         1.8 s    1,592      1,645      1,278
+11            1,400         1.1 s    3,443      3,468      3,443
+12            1,680         2.1 s    5,235      6,841      4,040
+15            1,890         5.6 s    5,527      6,183      3,829
+======== ========== ============= ======== ========== ==========
 
-The search pays on the larger grids and on the longer horizons, CP-SAT's portfolio on the
-small ones: Instance16 (20 staff, 56 days) did better from the greedy roster, though it has fewer
-cells than Instance9 (36 staff, 28 days). The whole model from the greedy roster keeps HiGHS's
-bound beside it (:data:`BOUND_LIMIT`)."""
+Instance17 (1,792 staff-days, 56 days) and Instance18 (1,848, 84 days) did worse dived, 6,796
+and 5,954 against 6,421 and 5,819: their greedy rosters took 12.9 and 19.8 s, and the dive's
+root had too little of the time; they stay on the search (:data:`DIVE_START`). The runs vary:
+Instance10 reached its best known value, 4,631, in an earlier run of the dive, and Instance14
+1,408."""
+
+DIVE_START = 0.15
+"""The dive needs the greedy roster within this share of the time: on Instance8 its root took
+about 20 s of the minute."""
+
+DIVE_SHARE = 2 / 3
+"""Share of the time by which the dive ends; CP-SAT's whole-model solve from its roster takes
+the rest. The dive's own roster is not the end: on Instance8 it was 1,717 and CP-SAT's 23 s
+from it 1,501; on Instance9, 670 and then 441 (best known 439)."""
 
 WHOLE_LIMIT = 200_000
 """Largest problem for the whole-model solve; above it the neighbourhood search alone
@@ -85,13 +92,14 @@ BOUND_LIMIT = 40_000
 """Largest problem on which HiGHS runs beside the whole-model solve for a lower bound."""
 
 PORTFOLIO = 8
-"""CP-SAT workers of the whole-model solve from scratch (:data:`SCRATCH_LIMIT`); from the
-greedy roster it gets one per core. More than the two cores: with two workers CP-SAT runs
-one full search and interleaves its neighbourhood searches, with eight it runs more kinds of
-each side by side, each with less of the cores. Measured at 60 s on 2 cores, 2 against 8
-workers alone: Instance6 (1,040 cells) 2,449 against 1,953, Instance8 (2,158) 1,842 against
-1,733; with the neighbourhood search after 30 s, Instance12 (10,452) 5,972 and 6,081 against
-6,337, 6,588 and 7,049, Instance14 (3,572) 1,584 and 1,665 against 1,740, 1,935 and 2,079."""
+"""CP-SAT workers of the whole-model solve after the dive (and from scratch, when there is no
+greedy roster); from the greedy roster alone it gets one per core. More than the two cores:
+with two workers CP-SAT runs one full search and interleaves its neighbourhood searches, with
+eight it runs more kinds of each side by side, each with less of the cores. Measured at 60 s
+on 2 cores, 2 against 8 workers alone: Instance6 (1,040 cells) 2,449 against 1,953, Instance8
+(2,158) 1,842 against 1,733; with the neighbourhood search after 30 s, Instance12 (10,452)
+5,972 and 6,081 against 6,337, 6,588 and 7,049, Instance14 (3,572) 1,584 and 1,665 against
+1,740, 1,935 and 2,079."""
 
 
 @dataclass(frozen=True)
@@ -142,8 +150,9 @@ def search(
     whole_share: float = WHOLE_SHARE,
     whole_limit: int = WHOLE_LIMIT,
 ) -> SearchResult:
-    """CP-SAT on the whole model, from scratch (small instances) or from a greedy roster
-    (larger ones), then LNS until the limit (the steps of the module's docstring).
+    """A greedy roster, then the dive and CP-SAT on the whole model (small instances), or
+    CP-SAT on the whole model and LNS (larger ones), until the limit (the steps of the
+    module's docstring).
 
     Parameters
     ----------
@@ -152,13 +161,13 @@ def search(
     time_limit
         Seconds for everything.
     workers
-        CP-SAT workers of the greedy and neighbourhood solves, and of the whole-model solve
-        from the greedy roster (one per core).
+        CP-SAT workers of the greedy and neighbourhood solves, of the whole-model solve from
+        the greedy roster (one per core), and the dive's pricing solves side by side.
     seed
         Seed of the neighbourhood choice and of CP-SAT.
     whole_share
-        Share of the time given to the whole-model solve from the greedy roster (from
-        scratch it gets all of it).
+        Share of the time given to the whole-model solve from the greedy roster (after the
+        dive it gets the rest of the time).
     whole_limit
         Solve the whole model only when the problem has at most this many available
         (staff, day, shift) cells.
@@ -166,7 +175,7 @@ def search(
     started = time.perf_counter()
     deadline = started + time_limit
     cells = int(problem.available.sum())
-    scratch = problem.n_staff * problem.n_days <= SCRATCH_LIMIT
+    columns = problem.n_staff * problem.n_days <= COLUMNS_LIMIT
     bound = float("-inf")
     iterations = 0
 
@@ -180,16 +189,21 @@ def search(
             return None, None, float("inf")
         return built.shift, time.perf_counter() - started, float(objective(problem, built.shift))
 
-    shift: IntArray | None = None
-    first: float | None = None
-    best = float("inf")
-    if not scratch:
-        shift, first, best = greedy()
+    shift, first, best = greedy()
+    quick = first is not None and first <= DIVE_START * time_limit
+    dived = shift is not None and columns and quick and applies(problem)
+    if dived:
+        assert shift is not None
+        left = time_limit * DIVE_SHARE - (time.perf_counter() - started)
+        found = dive(problem, _roster(shift), left, workers=workers).solution.shift
+        value = objective(problem, found)
+        if value <= best:
+            shift, best = found, value
     if cells <= whole_limit:
         spent = time.perf_counter() - started
         options = SolveOptions(
-            time_limit=max(1.0, time_limit * (1.0 if scratch else whole_share) - spent),
-            num_workers=PORTFOLIO if scratch else workers,
+            time_limit=max(1.0, time_limit * (1.0 if dived else whole_share) - spent),
+            num_workers=PORTFOLIO if dived or shift is None else workers,
             seed=seed,
         )
         hint = None if shift is None else _roster(shift)
@@ -204,8 +218,6 @@ def search(
                 shift, best = result.solution.shift, value
             if first is None:
                 first = spent + (result.stats.first_solution_time or result.stats.wall_time)
-    if shift is None and scratch:
-        shift, first, best = greedy()
     if shift is None:
         return done(None, best, SolveStatus.NO_SOLUTION)
     left = deadline - time.perf_counter()

@@ -753,3 +753,134 @@ def test_parts_without_a_quick_first_roster_are_built_and_searched(
     assert check.feasible, check.violations
     assert check.objective == result.stats.objective < reports[0].objective
     assert 0 <= result.stats.bound <= result.stats.objective
+
+
+# --------------------------------------------------------------------------------------------
+# Column generation and diving (solvers.roster.columns)
+
+
+def _every_personal_roster(problem: RosterProblem, s: int) -> list[tuple[RosterSolution, int]]:
+    """Every roster of person ``s`` alone that meets their rules, with its own cost (by the
+    checker, on the person's problem with no cover)."""
+    from solvers.roster.decompose import Part, restrict
+
+    zero = np.zeros_like(problem.cover_target)
+    alone = replace(
+        restrict(problem, Part(np.array([s]), np.arange(problem.n_competences))),
+        cover_min=zero,
+        cover_target=zero,
+        cover_under_weight=zero,
+        cover_over_weight=zero,
+    )
+    cells = [(-1, -1)] + [
+        (t, c)
+        for t in range(problem.n_shifts)
+        for c in range(problem.n_competences)
+        if problem.can_cover[s, c]
+    ]
+    found = []
+    for choice in itertools.product(cells, repeat=problem.n_days):
+        own = roster([[t for t, _ in choice]], [[c for _, c in choice]])
+        check = check_roster(alone, own)
+        if check.feasible:
+            found.append((own, check.objective))
+    return found
+
+
+def _relaxation_over_personal_rosters(problem: RosterProblem) -> float:
+    """min sum(cost * weight) + weighted under- and over-cover over every personal roster,
+    each person's weights summing to 1 (written here from the definition, with HiGHS)."""
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    cells = list(itertools.product(*(range(n) for n in problem.cover_target.shape)))
+    first = problem.n_staff
+    target = [float(problem.cover_target[cell]) for cell in cells]
+    lower = [1.0] * problem.n_staff + target
+    h.addRows(len(lower), lower, lower, 0, [], [], [])
+    for i, cell in enumerate(cells):
+        h.addCol(float(problem.cover_under_weight[cell]), 0, highspy.kHighsInf, 1, [first + i], [1])
+        h.addCol(float(problem.cover_over_weight[cell]), 0, highspy.kHighsInf, 1, [first + i], [-1])
+    for s in range(problem.n_staff):
+        for own, cost in _every_personal_roster(problem, s):
+            rows = [s] + [
+                first + cells.index((d, int(own.shift[0, d]), int(own.competence[0, d])))
+                for d in np.flatnonzero(own.shift[0] >= 0).tolist()
+            ]
+            h.addCol(float(cost), 0, highspy.kHighsInf, len(rows), rows, [1.0] * len(rows))
+    h.run()
+    return float(h.getInfo().objective_function_value)
+
+
+def test_column_generation_reaches_the_relaxation_over_every_personal_roster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Priced to optimality, the root's column generation ends at the optimum of the linear
+    programme over every roster of each person (enumerated here with the checker), a bound below
+    the brute-force optimum; the dived roster meets every hard rule."""
+    from solvers.roster import columns
+    from solvers.roster.greedy import construct
+
+    monkeypatch.setattr(columns, "PRICE_SECONDS", 10.0)
+    monkeypatch.setattr(columns, "STALL_ROUNDS", 1_000)
+    # 2 staff x 4 days x 2 shifts; the second may not follow the first; at most 2 days in a
+    # row; at least 2 and 1 shifts of minutes; requests
+    target = np.array([[2, 1], [1, 0], [2, 0], [0, 1]]).reshape(4, 2, 1)
+    problem = roster_problem(
+        2,
+        4,
+        [480, 480],
+        cover_target=target,
+        cover_under_weight=np.full(target.shape, 10),
+        cover_over_weight=np.full(target.shape, 3),
+        forbidden=[[False, True], [False, False]],
+        min_minutes=[960, 480],
+        max_minutes=[1440, 1440],
+        max_consecutive=[2, 2],
+        min_consecutive_off=[1, 2],
+        **_requests((0, 1, 0, True, 4), (1, 2, 1, False, 3)),
+    )
+    start = construct(problem, 10.0, SolveOptions(seed=0))
+    assert start is not None
+    result = columns.dive(problem, start, 60.0, workers=1)
+    expected = _relaxation_over_personal_rosters(problem)
+    assert result.root == pytest.approx(expected, abs=1e-6)
+    best, _ = brute_force(problem)
+    assert (expected, best) == (27.0, 30)  # a relaxation, strictly below the optimum here
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert check.objective >= best
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_dived_roster_meets_every_hard_rule(seed: int) -> None:
+    """Two competences with substitution, clock-time rests, nights, weekends and fairness
+    groups: the dive's roster passes the checker, and the master's root is no dearer than the
+    start's own columns (its cover and personal penalties; the spreads are not in the master)."""
+    from solvers.roster.columns import dive
+    from solvers.roster.greedy import construct
+
+    problem = _clinic_like(seed, days=14)
+    start = construct(problem, 30.0, SolveOptions(seed=0))
+    assert start is not None
+    before = check_roster(problem, start)
+    result = dive(problem, start, 10.0)
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    spreads = before.penalty_by_rule.get("weekend_fairness", 0)
+    spreads += before.penalty_by_rule.get("night_fairness", 0)
+    assert result.root <= before.objective - spreads + 1e-6
+    assert result.columns >= problem.n_staff
+
+
+def test_the_dive_refuses_a_hard_cover_minimum() -> None:
+    from solvers.roster.columns import applies, dive
+
+    problem = TINY["rests_nights_minimum"]
+    assert not applies(problem)
+    assert applies(replace(problem, cover_min_weight=50))
+    start = solve(problem, ONE_WORKER).solution
+    assert start is not None
+    with pytest.raises(ValueError, match="hard cover minimum"):
+        dive(problem, start, 1.0)
