@@ -48,7 +48,8 @@ COLUMNS_LIMIT = 2_000
 """Largest instance, in staff-days, that is dived (a round of pricing solves every person).
 
 Measured at 60 s on 2 cores, seed 0, the whole benchmark in one run each: the dive (this
-module) against the run before it, which solved the instances of at most 1,100 staff-days
+module, before the root's time was limited by :data:`solvers.roster.columns.ROOT_SHARE`)
+against the run before it, which solved the instances of at most 1,100 staff-days
 whole from scratch with CP-SAT's portfolio for the whole minute, and the larger ones from the
 greedy roster with the neighbourhood search:
 

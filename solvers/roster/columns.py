@@ -69,8 +69,11 @@ else the one with the largest."""
 ROOT_SHARE = 0.5
 """The root's column generation ends by this share of the dive's time at the latest, so that
 the dive has time for its rounds. At 60 s on 2 cores, seed 0, the Curtois & Qu search with it
-against without (the root until it stalls): Instance8 1,403 against 1,410, 12 4,956 against
-5,070, 14 1,593 against 1,595, 15 5,244 against 5,295, 16 3,356 against 3,751."""
+against without (the root until it stalls), in one hour: Instance8 1,403 against 1,410, 12
+4,956 against 5,070, 14 1,593 against 1,595, 15 5,244 against 5,295, 16 3,356 against 3,751.
+The whole benchmark run with it an hour after one without gave 8 1,511 against 1,605, 12 5,516
+against 5,235, 14 1,391 against 1,592, 15 4,930 against 5,527, 16 3,543 against 3,354: the runs
+vary by as much as the limit changes."""
 
 STEP_ROUNDS = 3
 """Rounds of column generation after each dive step. More rounds keep the master closer to its
