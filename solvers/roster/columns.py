@@ -37,12 +37,12 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from models.roster import RosterSolution
-from solvers.roster.decompose import Part, restrict
+from solvers.roster.decompose import Part, restrict, restrict_solution
 from solvers.roster.lns import value_of
+from solvers.roster.solve import RosterModel, _decode, build
 
 if TYPE_CHECKING:
     from models.roster import RosterProblem
-    from solvers.roster.solve import RosterModel
 
 SCALE = 100
 """Duals are rounded to 1/SCALE of an objective unit in the pricing models (CP-SAT's
@@ -97,8 +97,6 @@ class _Person:
     """One person's pricing model: their roster model alone, every cover weight zero."""
 
     def __init__(self, problem: RosterProblem, s: int) -> None:
-        from solvers.roster.solve import build  # the roster solver's own model
-
         zero = np.zeros_like(problem.cover_target)
         self.problem = replace(
             restrict(problem, Part(np.array([s]), np.arange(problem.n_competences))),
@@ -142,16 +140,7 @@ class _Person:
         values = solver.response_proto.solution
         own = sum(coeff * values[index] for index, coeff in self.base.items()) / SCALE
         own += self.offset
-        shift = np.full((1, self.problem.n_days), -1, dtype=np.int64)
-        competence = shift.copy()
-        for (d, t, c), index in self.cells.items():
-            if solver.value(self.built.model.get_bool_var_from_proto_index(index)):
-                shift[0, d], competence[0, d] = t, c
-        for d, shifts in enumerate(self.built.vars.x[0]):  # a shift that covers nothing
-            for t, var in shifts.items():
-                if shift[0, d] < 0 and solver.value(var):
-                    shift[0, d] = t
-        return RosterSolution(shift=shift, competence=competence), own
+        return _decode(solver, self.problem, self.built.vars), own
 
 
 class _Master:
@@ -210,8 +199,7 @@ class _Master:
             return False
         self._seen.add(key)
         rows = [s]
-        for d in np.flatnonzero(roster.shift[0] >= 0).tolist():
-            cell = (d, int(roster.shift[0, d]), int(roster.competence[0, d]))
+        for cell in _cells(roster):
             rows += [r for r in (self.rows.get(cell), self.min_rows.get(cell)) if r is not None]
         self.add_column(cost, math.inf, rows, [1.0] * len(rows))
         self.of[s].append(len(self.columns))
@@ -276,8 +264,9 @@ def dive(
     root_deadline = time.perf_counter() + ROOT_SHARE * time_limit
     persons = [_Person(problem, s) for s in range(problem.n_staff)]
     master = _Master(problem)
+    competences = np.arange(problem.n_competences)
     for s, person in enumerate(persons):
-        own = _row(start, s)
+        own = restrict_solution(start, Part(np.array([s]), competences))
         cost = value_of(person.problem, own)
         if cost is None:
             raise ValueError(f"the start roster breaks a hard rule of staff {s}")
@@ -337,12 +326,6 @@ def dive(
     )
     return DiveResult(
         RosterSolution(shift=shift, competence=competence), root, len(master.columns), rounds
-    )
-
-
-def _row(solution: RosterSolution, s: int) -> RosterSolution:
-    return RosterSolution(
-        shift=solution.shift[s : s + 1].copy(), competence=solution.competence[s : s + 1].copy()
     )
 
 
