@@ -502,14 +502,21 @@ def _solve_parts(
 
     First every part gets a first roster (:func:`_first_roster`), smallest part first, so a
     complete roster exists early; then each part not yet proven optimal is improved from its
-    first roster for a share of the time left in proportion to its size, smallest first, so
+    first roster for a share of the time left in proportion to its staff, smallest first, so
     time a small part does not need flows on to the big ones: by CP-SAT from the roster as a
     hint, then the neighbourhood search for the ``lns`` share of that time; or, when the first
     roster had to be built a person at a time, by the neighbourhood search alone
     (:func:`_search_alone`).
+
+    The share goes by staff, not by (staff, day, shift) cells: a part of people who work few
+    shift types has few cells but no fewer days to roster. On the 600-staff hospital the part of
+    110 people, whose cells are few, got 2.4 s by cells and ended 500 above its optimum, which
+    CP-SAT proves in about 3 s. At 60 s on 2 cores, seeds 0, 1 and 2 in one hour, by staff
+    against by cells: the hospital 7,660, 7,530 and 7,430 against 7,615, 8,170 and 7,905; the
+    example clinic 5,965, 5,995 and 6,050 against 5,960, 6,080 and 6,160.
     """
     started = time.perf_counter()
-    sizes = [max(1, int(problem.available[p.staff].sum())) for p in pieces]
+    sizes = [max(1, len(p.staff)) for p in pieces]
     order = sorted(range(len(pieces)), key=lambda i: (sizes[i], i))
     subs = [restrict(problem, piece) for piece in pieces]
     results: dict[int, RosterResult] = {}
