@@ -23,7 +23,14 @@ from models.roster import RosterProblem, RosterSolution, roster_problem
 from models.solve import SolveStatus
 from solvers.common import SolveOptions
 from solvers.roster import solve
-from solvers.roster.lns import _odds_of_days, _Record, improve, subproblem, value_of
+from solvers.roster.lns import (
+    _odds_of_days,
+    _Record,
+    improve,
+    neighbourhood,
+    subproblem,
+    value_of,
+)
 from solvers.roster.mip import BoundWorker, mip_bound
 from solvers.roster.solve import resolve
 from solvers.roster.symmetry import identical_staff
@@ -289,6 +296,39 @@ def test_the_gap_limit_is_the_whole_rosters_not_each_neighbourhoods(
             ).neighbourhoods
             == 0
         )
+
+
+def test_a_window_of_days_frees_the_staff_of_one_competence() -> None:
+    """With several competences a window of days frees exactly the staff who may cover one of
+    them, each competence in turn at random; with one competence, everyone. A window of about
+    one person's cells spans one day; one of the whole roster's cells, every day."""
+    import random
+
+    problem = _clinic_like(0)
+    of = [set(np.flatnonzero(problem.can_cover[:, c]).tolist()) for c in range(2)]
+    rng = random.Random(0)
+    seen = set()
+    for _ in range(40):
+        free, window = neighbourhood(problem, rng, 1, by_days=True)
+        competence = of.index(set(free.tolist()))  # raises when it is no competence's staff
+        seen.add(competence)
+        assert len(window) == 1
+    assert seen == {0, 1}
+    free, window = neighbourhood(problem, rng, int(problem.available.sum()), by_days=True)
+    assert set(free.tolist()) in of
+    assert window == range(problem.n_days)
+    one = replace(
+        problem,
+        competence_ids=("a",),
+        can_cover=problem.can_cover[:, :1] | True,
+        substitution_cost=problem.substitution_cost[:, :1] * 0,
+        cover_min=problem.cover_min[:, :, :1],
+        cover_target=problem.cover_target[:, :, :1],
+        cover_under_weight=problem.cover_under_weight[:, :, :1],
+        cover_over_weight=problem.cover_over_weight[:, :, :1],
+    )
+    free, _ = neighbourhood(one, rng, 1, by_days=True)
+    assert free.tolist() == list(range(problem.n_staff))
 
 
 def test_each_kind_of_neighbourhood_gets_time_by_its_gain_per_second() -> None:
