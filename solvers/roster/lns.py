@@ -229,10 +229,10 @@ def neighbourhood(
     horizon.
 
     A window of all staff of a problem of several competences holds people of every competence,
-    and is a large model: on the 600-staff hospital's 211-person part (three
-    nursing competences) a window of one day held about 900 cells and took 0.8 s to solve.
-    With the staff of one competence, the hospital's 60 s solve, seeds 0 to 5 (2 cores, in one
-    hour), ended at 7,400, 7,375, 7,115, 7,690, 7,535 and 7,520 (median 7,460) against 7,445,
+    and is a large model: on the 600-staff hospital's 211-person part (three nursing
+    competences) a window of one day held about 900 cells and took 0.8 s to solve. With the
+    staff of one competence, the hospital's 60 s solve, seeds 0 to 5 (2 cores, in one hour),
+    ended at 7,400, 7,375, 7,115, 7,690, 7,535 and 7,520 (median 7,460) against 7,445,
     7,510, 7,425, 7,610, 8,715 and 7,495 (median 7,502) with all staff: no worse, within the
     spread of runs, for smaller models.
     """
