@@ -239,22 +239,22 @@ def neighbourhood(
     available = problem.available
     if by_days:
         competence = rng.randrange(problem.n_competences) if problem.n_competences > 1 else 0
-        staff = np.flatnonzero(problem.can_cover[:, competence]).astype(np.int64)
-        if problem.n_competences == 1 or len(staff) == 0:
-            staff = np.arange(problem.n_staff, dtype=np.int64)
-        per_day = max(1, int(available[staff].sum()) // max(1, problem.n_days))
+        covering = np.flatnonzero(problem.can_cover[:, competence]).astype(np.int64)
+        if problem.n_competences == 1 or len(covering) == 0:
+            covering = np.arange(problem.n_staff, dtype=np.int64)
+        per_day = max(1, int(available[covering].sum()) // max(1, problem.n_days))
         width = max(1, min(problem.n_days, cells // per_day))
         start = rng.randrange(0, problem.n_days - width + 1)
-        return staff, range(start, start + width)
+        return covering, range(start, start + width)
     whole = range(problem.n_days)
-    staff = list(range(problem.n_staff))
-    rng.shuffle(staff)
+    order = list(range(problem.n_staff))
+    rng.shuffle(order)
     if first is not None:
-        staff.remove(first)
-        staff.insert(0, first)
+        order.remove(first)
+        order.insert(0, first)
     chosen: list[int] = []
     size = 0
-    for s in staff:
+    for s in order:
         own = _cells(available, s, whole)
         if chosen and size + own > cells:
             continue
