@@ -123,29 +123,56 @@ def add_day_counts(model: cp_model.CpModel, problem: RosterProblem, v: RosterVar
                 model.add_linear_constraint(sum(literals), low, min(high, len(literals)))
 
 
+def _closed_before(v: RosterVars, s: int) -> list[int]:
+    """``closed[d]``: the days before ``d`` on which staff member ``s`` has no shift available
+    (``work`` is false there); days ``a .. b - 1`` hold one when ``closed[b] > closed[a]``."""
+    closed = [0]
+    for shifts in v.x[s]:
+        closed.append(closed[-1] + (not shifts))
+    return closed
+
+
 def add_max_consecutive(model: cp_model.CpModel, problem: RosterProblem, v: RosterVars) -> None:
     """Runs of working days at most ``k = max_consecutive[s]`` long: every window of ``k + 1``
-    consecutive days holds at most ``k`` working days."""
+    consecutive days holds at most ``k`` working days (a window with a day on which nothing
+    is available holds it already, and is left out)."""
     for s in range(problem.n_staff):
         k = int(problem.max_consecutive[s])
+        closed = _closed_before(v, s)
         for d in range(problem.n_days - k):
-            model.add(sum(v.work[s][d : d + k + 1]) <= k)
+            if closed[d + k + 1] == closed[d]:
+                model.add(sum(v.work[s][d : d + k + 1]) <= k)
 
 
 def _forbid_short_runs(
-    model: cp_model.CpModel, days: list[Literal], shortest: int, *, of_work: bool
+    model: cp_model.CpModel,
+    days: list[Literal],
+    closed: list[int],
+    shortest: int,
+    *,
+    of_work: bool,
 ) -> None:
     """Forbid maximal runs shorter than ``shortest`` that touch neither end of the horizon.
 
     For a run of working days (``of_work``) of length ``l`` from day ``d + 1``, the clause
     ``work[d] or not work[d+1] or ... or not work[d+l] or work[d+l+1]``; for days off the
-    literals are negated.
+    literals are negated. A clause with a day on which nothing is available (counted by
+    ``closed``, :func:`_closed_before`) inside a run of work, or at the border of a run of days
+    off, holds already and is left out: a neighbourhood's staff have nothing available on most
+    of their days off outside its window.
     """
+
+    def shut(first: int, stop: int) -> bool:  # nothing available on a day in first .. stop - 1
+        return closed[stop] > closed[first]
+
     n = len(days)
     for length in range(1, shortest):
         for d in range(n - length - 1):
-            inside = days[d + 1 : d + length + 1]
-            border = [days[d], days[d + length + 1]]
+            end = d + length + 1  # the border after the run
+            if shut(d + 1, end) if of_work else shut(d, d + 1) or shut(end, end + 1):
+                continue
+            inside = days[d + 1 : end]
+            border = [days[d], days[end]]
             if of_work:
                 model.add_bool_or([*border, *(lit.Not() for lit in inside)])
             else:
@@ -156,14 +183,16 @@ def add_min_consecutive(model: cp_model.CpModel, problem: RosterProblem, v: Rost
     """Maximal runs of working days that touch neither the first nor the last day are at least
     ``min_consecutive[s]`` long (forbidden-pattern clauses)."""
     for s in range(problem.n_staff):
-        _forbid_short_runs(model, v.work[s], int(problem.min_consecutive[s]), of_work=True)
+        shortest = int(problem.min_consecutive[s])
+        _forbid_short_runs(model, v.work[s], _closed_before(v, s), shortest, of_work=True)
 
 
 def add_min_consecutive_off(model: cp_model.CpModel, problem: RosterProblem, v: RosterVars) -> None:
     """Maximal runs of days off that touch neither the first nor the last day are at least
     ``min_consecutive_off[s]`` long (forbidden-pattern clauses)."""
     for s in range(problem.n_staff):
-        _forbid_short_runs(model, v.work[s], int(problem.min_consecutive_off[s]), of_work=False)
+        shortest = int(problem.min_consecutive_off[s])
+        _forbid_short_runs(model, v.work[s], _closed_before(v, s), shortest, of_work=False)
 
 
 def weekend_literals(
@@ -257,7 +286,8 @@ def add_weekly_rest(model: cp_model.CpModel, problem: RosterProblem, v: RosterVa
     ``rest[s, d]`` implies day ``d`` off, and for every shift ``a`` whose end leaves less than
     ``weekly_rest[s]`` minutes to the start of some shift ``b`` two days later,
     ``rest[s, d] + x[s, d - 1, a] + sum_b x[s, d + 1, b] <= 2``; then every window of 7 days
-    has ``sum_d rest[s, d] >= 1``. Where no pair is too short the rest day is just a day off.
+    has ``sum_d rest[s, d] >= 1``. Where no pair is too short the rest day is just a day off,
+    and a window with such a day on which nothing is available holds already (left out).
     """
     if problem.n_days < 7:
         return
@@ -270,6 +300,7 @@ def add_weekly_rest(model: cp_model.CpModel, problem: RosterProblem, v: RosterVa
         after_short = [np.flatnonzero(row).tolist() for row in short]
         work = v.work[s]
         rest_days: list[cp_model.LiteralT] = []
+        off = [0]  # rest days for sure (nothing available) before each day
         for d in range(problem.n_days):
             before = v.x[s][d - 1] if d > 0 else {}
             after = v.x[s][d + 1] if d + 1 < problem.n_days else {}
@@ -280,14 +311,17 @@ def add_weekly_rest(model: cp_model.CpModel, problem: RosterProblem, v: RosterVa
                     rows.append((var, following))
             if not rows:
                 rest_days.append(work[d].Not())
+                off.append(off[-1] + (not v.x[s][d]))
                 continue
             rest = model.new_bool_var(f"rest[{s},{d}]")
             model.add_implication(rest, work[d].Not())
             for var, following in rows:
                 model.add(rest + var + sum(following) <= 2)
             rest_days.append(rest)
+            off.append(off[-1])
         for d in range(problem.n_days - 6):
-            model.add_bool_or(rest_days[d : d + 7])
+            if off[d + 7] == off[d]:
+                model.add_bool_or(rest_days[d : d + 7])
 
 
 def night_counts(problem: RosterProblem, v: RosterVars, s: int) -> list[Literal]:

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from engine.check.roster import check_roster
 from models.roster import RosterProblem, RosterSolution, roster_problem
@@ -32,7 +33,7 @@ from solvers.roster.lns import (
     value_of,
 )
 from solvers.roster.mip import BoundWorker, mip_bound
-from solvers.roster.solve import resolve
+from solvers.roster.solve import build, resolve
 from solvers.roster.symmetry import identical_staff
 
 pytestmark = pytest.mark.solver
@@ -111,6 +112,67 @@ def test_run_rules_and_day_counts_keep_the_brute_force_optimum(problem: RosterPr
     check = check_roster(problem, result.solution)
     assert check.feasible, check.violations
     assert check.objective == result.stats.objective == best
+
+
+@st.composite
+def one_person_with_closed_days(draw: st.DrawFn) -> RosterProblem:
+    """One person, 7 or 8 days, a day and a night shift, about a third of the days with
+    nothing available (where the model leaves out the rules that hold already), the run rules,
+    daily and weekly rest drawn at random."""
+    days = draw(st.integers(7, 8))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    open_days = rng.random(days) > 0.35
+    return roster_problem(
+        1,
+        days,
+        [480, 600],
+        first_weekday=int(rng.integers(0, 7)),
+        shift_start=[7 * 60, 21 * 60],
+        available=np.repeat(open_days[None, :, None], 2, axis=2),
+        max_consecutive=[int(rng.integers(1, 5))],
+        min_consecutive=[int(rng.integers(1, 4))],
+        min_consecutive_off=[int(rng.integers(1, 4))],
+        min_rest=[int(rng.choice([0, 660]))],
+        weekly_rest=[int(rng.choice([0, 1800, 2160]))],
+    )
+
+
+def _rosters_of_the_model(problem: RosterProblem) -> set[tuple[int, ...]]:
+    """Every roster of a one-person problem that the CP-SAT model admits (all its solutions,
+    with no objective, read on the shift variables)."""
+    built = build(problem, symmetry=False)
+    built.model.clear_objective()
+    x = built.vars.x[0]
+    found: set[tuple[int, ...]] = set()
+
+    class Collect(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            found.add(
+                tuple(
+                    next((t for t, var in x[d].items() if self.boolean_value(var)), -1)
+                    for d in range(problem.n_days)
+                )
+            )
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.enumerate_all_solutions = True
+    solver.solve(built.model, Collect())
+    return found
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=one_person_with_closed_days())
+def test_the_model_admits_exactly_the_rosters_the_checker_passes(problem: RosterProblem) -> None:
+    """The rules a closed day already holds are left out of the model (a neighbourhood's staff
+    have nothing available on most days outside its window); what remains admits every roster
+    the checker passes and no other."""
+    passed = set()
+    for cells in itertools.product([-1, 0, 1], repeat=problem.n_days):
+        shift = np.array([cells], dtype=np.int64)
+        if check_roster(problem, RosterSolution(shift, np.where(shift >= 0, 0, -1))).feasible:
+            passed.add(cells)
+    assert _rosters_of_the_model(problem) == passed
 
 
 def test_a_short_run_inside_the_horizon_is_cut_one_at_the_border_is_not() -> None:
