@@ -123,13 +123,19 @@ def add_day_counts(model: cp_model.CpModel, problem: RosterProblem, v: RosterVar
                 model.add_linear_constraint(sum(literals), low, min(high, len(literals)))
 
 
+def _counted_before(flags: list[bool]) -> list[int]:
+    """``counted[d]``: the days before ``d`` whose flag is set; days ``a .. b - 1`` hold one
+    when ``counted[b] > counted[a]``."""
+    counted = [0]
+    for flag in flags:
+        counted.append(counted[-1] + flag)
+    return counted
+
+
 def _closed_before(v: RosterVars, s: int) -> list[int]:
-    """``closed[d]``: the days before ``d`` on which staff member ``s`` has no shift available
-    (``work`` is false there); days ``a .. b - 1`` hold one when ``closed[b] > closed[a]``."""
-    closed = [0]
-    for shifts in v.x[s]:
-        closed.append(closed[-1] + (not shifts))
-    return closed
+    """:func:`_counted_before` of the days on which staff member ``s`` has no shift available
+    (``work`` is false there)."""
+    return _counted_before([not shifts for shifts in v.x[s]])
 
 
 def add_max_consecutive(model: cp_model.CpModel, problem: RosterProblem, v: RosterVars) -> None:
@@ -169,7 +175,8 @@ def _forbid_short_runs(
     for length in range(1, shortest):
         for d in range(n - length - 1):
             end = d + length + 1  # the border after the run
-            if shut(d + 1, end) if of_work else shut(d, d + 1) or shut(end, end + 1):
+            holds = shut(d + 1, end) if of_work else shut(d, d + 1) or shut(end, end + 1)
+            if holds:
                 continue
             inside = days[d + 1 : end]
             border = [days[d], days[end]]
@@ -300,7 +307,7 @@ def add_weekly_rest(model: cp_model.CpModel, problem: RosterProblem, v: RosterVa
         after_short = [np.flatnonzero(row).tolist() for row in short]
         work = v.work[s]
         rest_days: list[cp_model.LiteralT] = []
-        off = [0]  # rest days for sure (nothing available) before each day
+        sure: list[bool] = []  # a rest day for sure: nothing available, no pair around it
         for d in range(problem.n_days):
             before = v.x[s][d - 1] if d > 0 else {}
             after = v.x[s][d + 1] if d + 1 < problem.n_days else {}
@@ -311,16 +318,17 @@ def add_weekly_rest(model: cp_model.CpModel, problem: RosterProblem, v: RosterVa
                     rows.append((var, following))
             if not rows:
                 rest_days.append(work[d].Not())
-                off.append(off[-1] + (not v.x[s][d]))
+                sure.append(not v.x[s][d])
                 continue
             rest = model.new_bool_var(f"rest[{s},{d}]")
             model.add_implication(rest, work[d].Not())
             for var, following in rows:
                 model.add(rest + var + sum(following) <= 2)
             rest_days.append(rest)
-            off.append(off[-1])
+            sure.append(False)
+        counted = _counted_before(sure)
         for d in range(problem.n_days - 6):
-            if off[d + 7] == off[d]:
+            if counted[d + 7] == counted[d]:
                 model.add_bool_or(rest_days[d : d + 7])
 
 
