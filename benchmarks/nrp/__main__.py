@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         caption = (
             f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores "
             f"({platform.processor() or platform.machine()}), CP-SAT with {args.workers} "
-            f"workers ({PORTFOLIO} in the whole-model solve after a dive), "
+            f"workers ({PORTFOLIO} in the guided and whole-model solves after column generation), "
             f"{args.time_limit:g} s per instance, "
             f"seed {args.seed}, "
             f"instances {args.instances} (rows of other instances are kept from an earlier run)"

@@ -6,12 +6,14 @@ Every step below calls the engine's roster solver on a :class:`models.roster.Ros
    first-roster construction (:func:`solvers.roster.greedy.construct`): each is solved with the
    cover that the staff already rostered leave open. Every hard rule of the benchmark is per
    person, so the joined roster is feasible whenever each person's is.
-2. **Dive.** On instances of at most :data:`COLUMNS_LIMIT` staff-days whose greedy roster came
-   within :data:`DIVE_START` of the time, column generation and diving
-   (:func:`solvers.roster.columns.dive`) build a roster from personal rosters priced by the
-   master's duals, until :data:`DIVE_SHARE` of the time; CP-SAT (:data:`PORTFOLIO` workers)
-   then solves the whole model from the better of the two rosters (a complete hint) for the
-   rest, with HiGHS beside it, which proves the small ones optimal.
+2. **Guided.** On instances of at most :data:`COLUMNS_LIMIT` staff-days whose greedy roster
+   came within :data:`ROOT_START` of the time, column generation
+   (:func:`solvers.roster.columns.relax`) prices personal rosters by the master's duals until
+   it stalls or :data:`ROOT_SHARE` of the time has passed; CP-SAT (:data:`PORTFOLIO` workers)
+   then rosters the whole model with every (person, day) that is integral in the master kept
+   (:func:`solvers.roster.columns.guided`) until :data:`GUIDED_SHARE`, and the whole model
+   from the best roster so far (a complete hint) for the rest, with HiGHS beside it, which
+   proves the small ones optimal.
 3. **Otherwise**, up to :data:`WHOLE_LIMIT` cells, CP-SAT solves the whole model from the
    greedy roster until :data:`WHOLE_SHARE` of the time, with HiGHS beside it up to
    :data:`BOUND_LIMIT` cells, and the **large neighbourhood search** of the solver
@@ -36,7 +38,7 @@ from models.roster import IntArray, RosterProblem, RosterSolution
 from models.solve import SolveStatus
 from solvers.common import SolveOptions
 from solvers.roster import solve
-from solvers.roster.columns import applies, dive
+from solvers.roster.columns import applies, guided, relax
 from solvers.roster.greedy import construct
 from solvers.roster.lns import improve
 
@@ -45,45 +47,26 @@ WHOLE_SHARE = 0.5
 neighbourhood search takes the rest."""
 
 COLUMNS_LIMIT = 2_000
-"""Largest instance, in staff-days, that is dived (a round of pricing solves every person).
+"""Largest instance, in staff-days, that is guided by column generation (a round of pricing
+solves every person)."""
 
-Measured at 60 s on 2 cores, seed 0, the whole benchmark in one run each: the dive (this
-module, before the root's time was limited by :data:`solvers.roster.columns.ROOT_SHARE`)
-against the run before it, which solved the instances of at most 1,100 staff-days
-whole from scratch with CP-SAT's portfolio for the whole minute, and the larger ones from the
-greedy roster with the neighbourhood search:
+ROOT_START = 0.15
+"""Column generation needs the greedy roster within this share of the time: on Instance8 the
+root took about 20 s of the minute."""
 
-======== ========== ============= ======== ========== ==========
-instance staff-days greedy roster dive     run before best known
-======== ========== ============= ======== ========== ==========
-4               280         0.1 s    1,716      1,722      1,716
-5               448         0.3 s    1,146      1,238      1,143
-6               504         0.3 s    1,951      2,049      1,950
-7               560         0.4 s    1,058      1,070      1,056
-8               840         0.5 s    1,605      1,893      1,300
-9             1,008         0.5 s      439        656        439
-10            1,120         0.7 s    4,732      4,693      4,631
-16            1,120         3.5 s    3,354      3,739      3,225
-14            1,344         1.8 s    1,592      1,645      1,278
-11            1,400         1.1 s    3,443      3,468      3,443
-12            1,680         2.1 s    5,235      6,841      4,040
-15            1,890         5.6 s    5,527      6,183      3,829
-======== ========== ============= ======== ========== ==========
+ROOT_SHARE = 0.5
+"""Share of the time by which the root's column generation ends, stalled or not (Instance12,
+14 and 15 had not stalled after 30 s)."""
 
-Instance17 (1,792 staff-days, 56 days) and Instance18 (1,848, 84 days) did worse dived, 6,796
-and 5,954 against 6,421 and 5,819: their greedy rosters took 12.9 and 19.8 s, and the dive's
-root had too little of the time; they stay on the search (:data:`DIVE_START`). The runs vary:
-Instance10 reached its best known value, 4,631, in an earlier run of the dive, and Instance14
-1,408."""
+GUIDED_SHARE = 0.75
+"""Share of the time by which the guided solve ends (sooner when it proves its kept model
+optimal); CP-SAT's whole-model solve from the best roster takes the rest.
 
-DIVE_START = 0.15
-"""The dive needs the greedy roster within this share of the time: on Instance8 its root took
-about 20 s of the minute."""
-
-DIVE_SHARE = 2 / 3
-"""Share of the time by which the dive ends; CP-SAT's whole-model solve from its roster takes
-the rest. The dive's own roster is not the end: on Instance8 it was 1,717 and CP-SAT's 23 s
-from it 1,501; on Instance9, 670 and then 441 (best known 439)."""
+At 60 s on 2 cores, seed 0, in one hour, guided against the dive it replaces (the dive's
+roster, then the whole model for the last third): Instance5 1,145 against 1,145, 6 1,950
+against 1,951, 7 1,058 against 1,064, 8 1,305 against 1,509, 9 443 against 444, 10 4,631
+against 4,731, 11 3,443 against 3,443, 12 4,812 against 4,726, 14 1,488 against 1,715 (best
+known 1,143, 1,950, 1,056, 1,300, 439, 4,631, 3,443, 4,040 and 1,278)."""
 
 WHOLE_LIMIT = 200_000
 """Largest problem for the whole-model solve; above it the neighbourhood search alone
@@ -93,10 +76,11 @@ BOUND_LIMIT = 40_000
 """Largest problem on which HiGHS runs beside the whole-model solve for a lower bound."""
 
 PORTFOLIO = 8
-"""CP-SAT workers of the whole-model solve after the dive (and from scratch, when there is no
-greedy roster); from the greedy roster alone it gets one per core. More than the two cores:
-with two workers CP-SAT runs one full search and interleaves its neighbourhood searches, with
-eight it runs more kinds of each side by side, each with less of the cores. Measured at 60 s
+"""CP-SAT workers of the guided and whole-model solves after column generation (and from
+scratch, when there is no greedy roster); from the greedy roster alone it gets one per core.
+More than the two cores: with two workers CP-SAT runs one full search and interleaves its
+neighbourhood searches, with eight it runs more kinds of each side by side, each with less of
+the cores. Measured at 60 s
 on 2 cores, 2 against 8 workers alone: Instance6 (1,040 cells) 2,449 against 1,953, Instance8
 (2,158) 1,842 against 1,733; with the neighbourhood search after 30 s, Instance12 (10,452)
 5,972 and 6,081 against 6,337, 6,588 and 7,049, Instance14 (3,572) 1,584 and 1,665 against
@@ -151,9 +135,9 @@ def search(
     whole_share: float = WHOLE_SHARE,
     whole_limit: int = WHOLE_LIMIT,
 ) -> SearchResult:
-    """A greedy roster, then the dive and CP-SAT on the whole model (small instances), or
-    CP-SAT on the whole model and LNS (larger ones), until the limit (the steps of the
-    module's docstring).
+    """A greedy roster, then column generation, the guided solve and CP-SAT on the whole model
+    (small instances), or CP-SAT on the whole model and LNS (larger ones), until the limit
+    (the steps of the module's docstring).
 
     Parameters
     ----------
@@ -163,12 +147,12 @@ def search(
         Seconds for everything.
     workers
         CP-SAT workers of the greedy and neighbourhood solves, of the whole-model solve from
-        the greedy roster (one per core), and the dive's pricing solves side by side.
+        the greedy roster (one per core), and the pricing solves side by side.
     seed
         Seed of the neighbourhood choice and of CP-SAT.
     whole_share
         Share of the time given to the whole-model solve from the greedy roster (after the
-        dive it gets the rest of the time).
+        guided solve it gets the rest of the time).
     whole_limit
         Solve the whole model only when the problem has at most this many available
         (staff, day, shift) cells.
@@ -191,20 +175,22 @@ def search(
         return built.shift, time.perf_counter() - started, float(objective(problem, built.shift))
 
     shift, first, best = greedy()
-    quick = first is not None and first <= DIVE_START * time_limit
-    dived = shift is not None and columns and quick and applies(problem)
-    if dived:
+    quick = first is not None and first <= ROOT_START * time_limit
+    guiding = shift is not None and columns and quick and applies(problem)
+    if guiding:
         assert shift is not None
-        left = time_limit * DIVE_SHARE - (time.perf_counter() - started)
-        found = dive(problem, _roster(shift), left, workers=workers).solution.shift
-        value = objective(problem, found)
-        if value <= best:
-            shift, best = found, value
+        left = time_limit * ROOT_SHARE - (time.perf_counter() - started)
+        relaxation = relax(problem, _roster(shift), left, workers=workers)
+        left = time_limit * GUIDED_SHARE - (time.perf_counter() - started)
+        options = SolveOptions(time_limit=max(1.0, left), num_workers=PORTFOLIO, seed=seed)
+        found = guided(problem, relaxation, options)
+        if found is not None and (value := objective(problem, found.shift)) <= best:
+            shift, best = found.shift, value
     if cells <= whole_limit:
         spent = time.perf_counter() - started
         options = SolveOptions(
-            time_limit=max(1.0, time_limit * (1.0 if dived else whole_share) - spent),
-            num_workers=PORTFOLIO if dived or shift is None else workers,
+            time_limit=max(1.0, time_limit * (1.0 if guiding else whole_share) - spent),
+            num_workers=PORTFOLIO if guiding or shift is None else workers,
             seed=seed,
         )
         hint = None if shift is None else _roster(shift)

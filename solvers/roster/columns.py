@@ -1,4 +1,4 @@
-"""A roster by column generation and diving: each person's roster is a column.
+"""A roster guided by column generation: each person's roster is a column.
 
 Every hard rule of a roster problem but a cover minimum concerns one person, so a roster is one
 feasible personal roster per person, and the cover ties them together. The *master* is a linear
@@ -7,21 +7,24 @@ programme over personal rosters (columns): each person takes one (a convexity ro
 columns. Its duals price the cells; a person's *pricing* solve is the person's own CP-SAT model
 (the roster model of that person alone, with every rule of the person and their own penalties)
 with each cell they cover credited with its dual: a roster whose own cost minus the credit is
-below the person's convexity dual lowers the master, and is added. This is column generation,
-and its linear programme is far tighter than the compact one: on Curtois & Qu's Instance8 the
-master's value reached 1,298 (best known 1,300) where the compact programme's bound is 1,268.
+below the person's convexity dual lowers the master, and is added. This is column generation
+(:func:`relax`), and its linear programme is far tighter than the compact one: on Curtois &
+Qu's Instance8 the master's value reached 1,298 (best known 1,300) where the compact
+programme's bound is 1,268, and on Instance10 4,631, the best known value.
 
-Its optimum is fractional. *Diving* turns it into a roster: the person whose best column has
-the largest weight (every person at :data:`FIX` or more) keeps that column, the master is
-solved again with new columns for the others, and so on until everyone is fixed. Each column
-meets its person's rules, so the result is a roster that meets every hard rule. A hard cover
-minimum is no person's rule, so problems with one are not dived (:func:`applies`); a weighted
-minimum is a row of the master.
+Its optimum is fractional, but only in part: on Instance5 to 11 about half the
+(person, day) pairs are integral, the same shift (or the day off) in every column the person
+uses. :func:`guided` keeps those days as the master has them and lets CP-SAT roster the rest on
+the whole model, from the roster of each person's heaviest column (which agrees with every kept
+day). On Instance6 and 10 that reached the best known values, 1,950 and 4,631, within 26 s
+(the root included), where diving (fixing one person's heaviest column at a time and pricing
+again) had ended at 1,955 and 4,757 (README, Benchmark: Curtois & Qu).
 
 The pricing solves are heuristic (at most :data:`PRICE_SECONDS` each) and run in threads,
 CP-SAT releasing the GIL; so the master's value is not a proved bound, and is not reported as
 one. Fairness spreads, which tie people of a group together, are left out of the master; the
-roster is valued in full by the caller.
+roster is valued in full by the caller. A hard cover minimum is no person's rule, so problems
+with one are not relaxed (:func:`applies`); a weighted minimum is a row of the master.
 """
 
 from __future__ import annotations
@@ -39,10 +42,11 @@ from ortools.sat.python import cp_model
 from models.roster import RosterSolution
 from solvers.roster.decompose import Part, restrict, restrict_solution
 from solvers.roster.lns import value_of
-from solvers.roster.solve import RosterModel, _decode, build
+from solvers.roster.solve import RosterModel, _add_hint, _apply_options, _decode, build
 
 if TYPE_CHECKING:
-    from models.roster import RosterProblem
+    from models.roster import FloatArray, IntArray, RosterProblem
+    from solvers.common import SolveOptions
 
 SCALE = 100
 """Duals are rounded to 1/SCALE of an objective unit in the pricing models (CP-SAT's
@@ -62,35 +66,31 @@ STALL_ROUNDS, STALL_SHARE = 5, 0.002
 """The root's column generation stops when its last :data:`STALL_ROUNDS` rounds lowered the
 master by less than this share."""
 
-FIX = 0.9
-"""A dive step fixes every person whose best column has at least this weight in the master, or
-else the one with the largest."""
-
-ROOT_SHARE = 0.5
-"""The root's column generation ends by this share of the dive's time at the latest, so that
-the dive has time for its rounds. At 60 s on 2 cores, seed 0, the Curtois & Qu search with it
-against without (the root until it stalls), in one hour: Instance8 1,403 against 1,410, 12
-4,956 against 5,070, 14 1,593 against 1,595, 15 5,244 against 5,295, 16 3,356 against 3,751.
-The whole benchmark run with it an hour after one without gave 8 1,511 against 1,605, 12 5,516
-against 5,235, 14 1,391 against 1,592, 15 4,930 against 5,527, 16 3,543 against 3,354: the runs
-vary by as much as the limit changes."""
-
-STEP_ROUNDS = 3
-"""Rounds of column generation after each dive step. More rounds keep the master closer to its
-optimum and take longer: on Instance8, 10 rounds took 69 s to a roster of 1,614, 3 rounds 37 s
-to 1,424, and every round to convergence 152 s to 1,306."""
+INTEGRAL = 1e-6
+"""A (person, day) is integral in the master when one shift's share of the person's columns, or
+the day off's, is within this of 1 (:attr:`Relaxation.worked`)."""
 
 
 @dataclass(frozen=True)
-class DiveResult:
-    """A dived roster and how it was found."""
+class Relaxation:
+    """The master's optimum after column generation (:func:`relax`)."""
 
-    solution: RosterSolution
-    root: float
-    """The master's value after the root's column generation."""
+    value: float
+    """The master's value: not a proved bound (the pricing is heuristic)."""
+    worked: FloatArray
+    """(S, D, T) the weight of the person's columns that work shift ``t`` on day ``d``."""
+    heaviest: RosterSolution
+    """Each person's column of the largest weight: a roster that meets every hard rule."""
     columns: int
     rounds: int
-    """Rounds of pricing, at the root and in the dive."""
+    """Rounds of pricing."""
+
+    def kept(self) -> IntArray:
+        """(S, D) the shift that every column a person uses works on the day (-1 for the day
+        off in all of them), or -2 where they differ."""
+        worked = self.worked.sum(axis=2)
+        kept = np.where(self.worked.max(axis=2) >= 1 - INTEGRAL, self.worked.argmax(axis=2), -2)
+        return np.where(worked <= INTEGRAL, -1, kept)
 
 
 class _Person:
@@ -231,14 +231,14 @@ def applies(problem: RosterProblem) -> bool:
     return problem.cover_min_weight > 0 or not problem.cover_min.any()
 
 
-def dive(
+def relax(
     problem: RosterProblem,
     start: RosterSolution,
     time_limit: float,
     workers: int = 2,
-) -> DiveResult:
-    """A roster of ``problem`` by column generation and diving, in about ``time_limit``
-    seconds of pricing (the last fixes after it are linear programmes only).
+) -> Relaxation:
+    """Column generation on the master of ``problem`` until it stalls (:data:`STALL_ROUNDS`),
+    no column prices out, or ``time_limit`` seconds have passed.
 
     Parameters
     ----------
@@ -248,85 +248,90 @@ def dive(
         A roster that meets every hard rule: its rows are the first columns, so the master
         has a point from the start.
     time_limit
-        Seconds of pricing.
+        Seconds of pricing (the last master solve comes after it).
     workers
         Pricing solves run side by side.
-
-    Returns
-    -------
-    DiveResult
-        The roster (it meets every hard rule but the fairness spreads are not weighed in its
-        making) and the figures of its making.
     """
     if not applies(problem):
-        raise ValueError("the dive needs a problem without a hard cover minimum")
+        raise ValueError("column generation needs a problem without a hard cover minimum")
     deadline = time.perf_counter() + time_limit
-    root_deadline = time.perf_counter() + ROOT_SHARE * time_limit
     persons = [_Person(problem, s) for s in range(problem.n_staff)]
     master = _Master(problem)
     competences = np.arange(problem.n_competences)
     for s, person in enumerate(persons):
         own = restrict_solution(start, Part(np.array([s]), competences))
-        cost = value_of(person.problem, own)
-        if cost is None:
+        valued = value_of(person.problem, own)
+        if valued is None:
             raise ValueError(f"the start roster breaks a hard rule of staff {s}")
-        master.add(s, own, cost)
-    fixed: dict[int, int] = {}
+        master.add(s, own, valued)
     rounds = 0
     rng = np.random.default_rng(0)
-
-    def generate(most: int, root: bool = False) -> float:
-        nonlocal rounds
-        history: list[float] = []
-        with ThreadPoolExecutor(max(1, workers)) as pool:
-            for _ in range(most):
-                value, dual, convexity, _ = master.solve()
-                history.append(value)
-                stalled = len(history) > STALL_ROUNDS and history[-STALL_ROUNDS - 1] - value < (
-                    STALL_SHARE * abs(value)
-                )
-                now = time.perf_counter()
-                if now >= deadline or (root and (stalled or now >= root_deadline)):
-                    break
-                todo = [int(s) for s in rng.permutation(problem.n_staff) if int(s) not in fixed]
-                found = list(
-                    pool.map(_Person.price, [persons[s] for s in todo], [dual] * len(todo))
-                )
-                rounds += 1
-                added = 0
-                for s, priced in zip(todo, found, strict=True):
-                    if priced is None:
-                        continue
-                    roster, cost = priced
-                    credit = sum(dual.get(cell, 0.0) for cell in _cells(roster))
-                    if cost - credit - convexity[s] < -REDUCED_COST:
-                        added += master.add(s, roster, cost)
-                if added == 0:
-                    break
-        return master.solve()[0]
-
-    root = generate(1_000_000, root=True)
-    while len(fixed) < problem.n_staff:
-        weights = master.solve()[3]
-        best = {
-            s: max(master.of[s], key=lambda j: weights[j])
-            for s in range(problem.n_staff)
-            if s not in fixed
-        }
-        ranked = sorted(best.items(), key=lambda item: -weights[item[1]])
-        chosen = [(s, j) for s, j in ranked if weights[j] >= FIX] or ranked[:1]
-        for s, j in chosen:
-            fixed[s] = j
-            master.fix(s, j)
-        if len(fixed) < problem.n_staff:
-            generate(STEP_ROUNDS)
-    shift = np.stack([master.columns[fixed[s]][1].shift[0] for s in range(problem.n_staff)])
-    competence = np.stack(
-        [master.columns[fixed[s]][1].competence[0] for s in range(problem.n_staff)]
+    history: list[float] = []
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        while True:
+            value, dual, convexity, _ = master.solve()
+            history.append(value)
+            stalled = len(history) > STALL_ROUNDS and history[-STALL_ROUNDS - 1] - value < (
+                STALL_SHARE * abs(value)
+            )
+            if stalled or time.perf_counter() >= deadline:
+                break
+            todo = [int(s) for s in rng.permutation(problem.n_staff)]
+            found = list(pool.map(_Person.price, [persons[s] for s in todo], [dual] * len(todo)))
+            rounds += 1
+            added = 0
+            for s, priced in zip(todo, found, strict=True):
+                if priced is None:
+                    continue
+                roster, cost = priced
+                credit = sum(dual.get(cell, 0.0) for cell in _cells(roster))
+                if cost - credit - convexity[s] < -REDUCED_COST:
+                    added += master.add(s, roster, cost)
+            if added == 0:
+                break
+    value, _, _, weights = master.solve()
+    worked = np.zeros((problem.n_staff, problem.n_days, problem.n_shifts))
+    heaviest: list[RosterSolution] = []
+    for s in range(problem.n_staff):
+        for j in master.of[s]:
+            roster = master.columns[j][1]
+            days = np.flatnonzero(roster.shift[0] >= 0)
+            worked[s, days, roster.shift[0, days]] += max(0.0, weights[j])
+        heaviest.append(master.columns[max(master.of[s], key=lambda j: weights[j])][1])
+    joined = RosterSolution(
+        shift=np.concatenate([r.shift for r in heaviest]),
+        competence=np.concatenate([r.competence for r in heaviest]),
     )
-    return DiveResult(
-        RosterSolution(shift=shift, competence=competence), root, len(master.columns), rounds
-    )
+    return Relaxation(value, worked, joined, len(master.columns), rounds)
+
+
+def guided(
+    problem: RosterProblem, relaxation: Relaxation, options: SolveOptions
+) -> RosterSolution | None:
+    """CP-SAT on the whole model of ``problem`` with every (person, day) that is integral in
+    ``relaxation`` kept as it is there (:meth:`Relaxation.kept`; the competence stays free),
+    from the roster of the heaviest columns; None when it finds no roster in time.
+
+    Kept days are per person, so the model has no order between identical staff
+    (:mod:`solvers.roster.symmetry`). Its bound is not one of ``problem`` and is not returned;
+    the caller values the roster."""
+    built = build(problem, symmetry=False)
+    variables = built.model.proto.variables
+    kept = relaxation.kept()
+    for s in range(problem.n_staff):
+        for d in range(problem.n_days):
+            if kept[s, d] == -2:
+                continue
+            for t, var in built.vars.x[s][d].items():
+                domain = variables[var.index].domain
+                domain[0] = domain[1] = int(t == kept[s, d])
+    _add_hint(built, problem, relaxation.heaviest)
+    solver = cp_model.CpSolver()
+    _apply_options(solver, options)
+    code = solver.solve(built.model)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return _decode(solver, problem, built.vars)
 
 
 def _cells(roster: RosterSolution) -> list[tuple[int, int, int]]:

@@ -818,7 +818,7 @@ def test_column_generation_reaches_the_relaxation_over_every_personal_roster(
 ) -> None:
     """Priced to optimality, the root's column generation ends at the optimum of the linear
     programme over every roster of each person (enumerated here with the checker), a bound below
-    the brute-force optimum; the dived roster meets every hard rule."""
+    the brute-force optimum; the guided roster meets every hard rule."""
     from solvers.roster import columns
     from solvers.roster.greedy import construct
 
@@ -843,39 +843,51 @@ def test_column_generation_reaches_the_relaxation_over_every_personal_roster(
     )
     start = construct(problem, 10.0, SolveOptions(seed=0))
     assert start is not None
-    result = columns.dive(problem, start, 60.0, workers=1)
+    relaxation = columns.relax(problem, start, 60.0, workers=1)
     expected = _relaxation_over_personal_rosters(problem)
-    assert result.root == pytest.approx(expected, abs=1e-6)
+    assert relaxation.value == pytest.approx(expected, abs=1e-6)
     best, _ = brute_force(problem)
     assert (expected, best) == (27.0, 30)  # a relaxation, strictly below the optimum here
-    check = check_roster(problem, result.solution)
+    roster = columns.guided(problem, relaxation, ONE_WORKER)
+    assert roster is not None
+    check = check_roster(problem, roster)
     assert check.feasible, check.violations
     assert check.objective >= best
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_a_dived_roster_meets_every_hard_rule(seed: int) -> None:
+def test_a_guided_roster_meets_every_hard_rule_and_keeps_the_integral_days(seed: int) -> None:
     """Two competences with substitution, clock-time rests, nights, weekends and fairness
-    groups: the dive's roster passes the checker, and the master's root is no dearer than the
-    start's own columns (its cover and personal penalties; the spreads are not in the master)."""
-    from solvers.roster.columns import dive
+    groups: the master's value is no dearer than the start's own columns (their cover and
+    personal penalties; the spreads are not in the master); the heaviest columns and the guided
+    roster pass the checker, and the guided roster works every day the master keeps as the
+    master has it."""
+    from solvers.roster.columns import guided, relax
     from solvers.roster.greedy import construct
 
     problem = _clinic_like(seed, days=14)
     start = construct(problem, 30.0, SolveOptions(seed=0))
     assert start is not None
     before = check_roster(problem, start)
-    result = dive(problem, start, 10.0)
-    check = check_roster(problem, result.solution)
-    assert check.feasible, check.violations
+    relaxation = relax(problem, start, 10.0)
     spreads = before.penalty_by_rule.get("weekend_fairness", 0)
     spreads += before.penalty_by_rule.get("night_fairness", 0)
-    assert result.root <= before.objective - spreads + 1e-6
-    assert result.columns >= problem.n_staff
+    assert relaxation.value <= before.objective - spreads + 1e-6
+    assert relaxation.columns >= problem.n_staff
+    heaviest = check_roster(problem, relaxation.heaviest)
+    assert heaviest.feasible, heaviest.violations
+    kept = relaxation.kept()
+    assert (kept != -2).any()
+    assert np.array_equal(relaxation.heaviest.shift[kept != -2], kept[kept != -2])
+    roster = guided(problem, relaxation, SolveOptions(time_limit=10.0, num_workers=2, seed=seed))
+    assert roster is not None
+    check = check_roster(problem, roster)
+    assert check.feasible, check.violations
+    assert np.array_equal(roster.shift[kept != -2], kept[kept != -2])
 
 
-def test_the_dive_refuses_a_hard_cover_minimum() -> None:
-    from solvers.roster.columns import applies, dive
+def test_column_generation_refuses_a_hard_cover_minimum() -> None:
+    from solvers.roster.columns import applies, relax
 
     problem = TINY["rests_nights_minimum"]
     assert not applies(problem)
@@ -883,4 +895,4 @@ def test_the_dive_refuses_a_hard_cover_minimum() -> None:
     start = solve(problem, ONE_WORKER).solution
     assert start is not None
     with pytest.raises(ValueError, match="hard cover minimum"):
-        dive(problem, start, 1.0)
+        relax(problem, start, 1.0)
