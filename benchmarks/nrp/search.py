@@ -21,14 +21,17 @@ Every step below calls the engine's roster solver on a :class:`models.roster.Ros
    rest: free all staff over a window of days, or some staff over the whole horizon, keep
    everybody else, re-solve from the incumbent; keep the result when it is not worse.
 
-The best bound of the whole-model solve is the run's lower bound. The sub-problems of the search
-(:func:`solvers.roster.lns.subproblem`) are exact: fixed staff leave the problem and their
+The run's lower bound is the better of column generation's (a Lagrangian bound from its pricing
+solves, :attr:`solvers.roster.columns.Relaxation.bound`) and the whole-model solve's; a roster
+that meets it ends the run. The sub-problems of the search (:func:`solvers.roster.lns.subproblem`)
+are exact: fixed staff leave the problem and their
 shifts come off the cover target, so each sub-roster is a roster of the whole problem and its
 objective differs from the whole one by a constant.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -96,7 +99,8 @@ class SearchResult:
     objective: float
     """The objective as the solver computed it (the benchmark re-evaluates it)."""
     bound: float
-    """A lower bound (the whole model's); ``-inf`` when none was computed."""
+    """A lower bound: the better of column generation's and the whole model's; ``-inf`` when
+    none was computed."""
     status: SolveStatus
     first_feasible: float | None
     """Seconds until the first complete roster existed."""
@@ -134,6 +138,7 @@ def search(
     seed: int = 0,
     whole_share: float = WHOLE_SHARE,
     whole_limit: int = WHOLE_LIMIT,
+    columns_limit: int = COLUMNS_LIMIT,
 ) -> SearchResult:
     """A greedy roster, then column generation, the guided solve and CP-SAT on the whole model
     (small instances), or CP-SAT on the whole model and LNS (larger ones), until the limit
@@ -156,11 +161,13 @@ def search(
     whole_limit
         Solve the whole model only when the problem has at most this many available
         (staff, day, shift) cells.
+    columns_limit
+        Guide by column generation only up to this many staff-days.
     """
     started = time.perf_counter()
     deadline = started + time_limit
     cells = int(problem.available.sum())
-    columns = problem.n_staff * problem.n_days <= COLUMNS_LIMIT
+    columns = problem.n_staff * problem.n_days <= columns_limit
     bound = float("-inf")
     iterations = 0
 
@@ -181,12 +188,14 @@ def search(
         assert shift is not None
         left = time_limit * ROOT_SHARE - (time.perf_counter() - started)
         relaxation = relax(problem, _roster(shift), left, workers=workers)
+        if math.isfinite(relaxation.bound):
+            bound = math.ceil(relaxation.bound - 1e-6)  # objectives are integral
         left = time_limit * GUIDED_SHARE - (time.perf_counter() - started)
         options = SolveOptions(time_limit=max(1.0, left), num_workers=PORTFOLIO, seed=seed)
-        found = guided(problem, relaxation, options)
+        found = guided(problem, relaxation, options) if best > bound else None
         if found is not None and (value := objective(problem, found.shift)) <= best:
             shift, best = found.shift, value
-    if cells <= whole_limit:
+    if cells <= whole_limit and best > bound:
         spent = time.perf_counter() - started
         options = SolveOptions(
             time_limit=max(1.0, time_limit * (1.0 if guiding else whole_share) - spent),
@@ -198,7 +207,7 @@ def search(
         if result.stats.status is SolveStatus.INFEASIBLE:
             return done(None, best, SolveStatus.INFEASIBLE)
         if result.stats.status.has_solution:
-            bound = result.stats.bound
+            bound = max(bound, result.stats.bound)
         if result.solution is not None:
             value = objective(problem, result.solution.shift)  # CP-SAT's may carry slack
             if value <= best:

@@ -286,7 +286,7 @@ def test_instance1_solves_to_its_optimum() -> None:
 def test_greedy_and_lns_give_a_feasible_roster() -> None:
     instance = read_instance(DATA / "Instance2.txt")
     problem = to_roster_problem(instance)
-    result = search(problem, time_limit=15, workers=2, seed=0, whole_limit=0)
+    result = search(problem, time_limit=15, workers=2, seed=0, whole_limit=0, columns_limit=0)
     assert result.shift is not None
     roster = [[problem.shift_ids[t] if t >= 0 else "" for t in r] for r in result.shift.tolist()]
     verdict = evaluate(instance, roster)

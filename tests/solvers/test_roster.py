@@ -848,11 +848,61 @@ def test_column_generation_reaches_the_relaxation_over_every_personal_roster(
     assert relaxation.value == pytest.approx(expected, abs=1e-6)
     best, _ = brute_force(problem)
     assert (expected, best) == (27.0, 30)  # a relaxation, strictly below the optimum here
+    assert relaxation.bound == pytest.approx(expected, abs=1e-6)  # priced to optimality
     roster = columns.guided(problem, relaxation, ONE_WORKER)
     assert roster is not None
     check = check_roster(problem, roster)
     assert check.feasible, check.violations
     assert check.objective >= best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_lagrangian_bound_is_below_every_roster(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the cover rows relaxed, any credits bound every roster. On random problems of two
+    staff with weighted cover minima, the bound from column generation is at most the
+    brute-force optimum; priced to optimality, it is the master's value but for the reduced
+    costs too small to enter (:data:`solvers.roster.columns.REDUCED_COST` a person) and the
+    rounding of the credits."""
+    from solvers.roster import columns
+    from solvers.roster.greedy import construct
+
+    monkeypatch.setattr(columns, "PRICE_SECONDS", 10.0)
+    monkeypatch.setattr(columns, "STALL_ROUNDS", 1_000)
+    rng = np.random.default_rng(seed)
+    days = 3
+    target = rng.integers(0, 3, size=(days, 2, 1))
+    target[0, 1, 0] = 2  # nobody may work it: its under-cover column is at its bound
+    available = np.ones((2, days, 2), dtype=bool)
+    available[:, 0, 1] = False
+    staff, day = [0, 1], rng.integers(days, size=2)
+    problem = roster_problem(
+        2,
+        days,
+        [480, 600],
+        available=available,
+        cover_target=target,
+        cover_min=np.minimum(target, rng.integers(0, 2, size=target.shape)),
+        cover_min_weight=int(rng.integers(5, 30)),
+        cover_under_weight=rng.integers(1, 15, size=target.shape),
+        cover_over_weight=rng.integers(0, 6, size=target.shape),
+        forbidden=[[False, True], [False, False]],
+        min_minutes=[480, 0],
+        max_consecutive=[2, 3],
+        **_requests(
+            (staff[0], int(day[0]), 0, True, int(rng.integers(1, 6))),
+            (staff[1], int(day[1]), 1, False, int(rng.integers(1, 6))),
+        ),
+    )
+    start = construct(problem, 10.0, SolveOptions(seed=0))
+    assert start is not None
+    relaxation = columns.relax(problem, start, 60.0, workers=1)
+    best, _ = brute_force(problem)
+    assert best is not None
+    assert relaxation.bound <= best
+    slack = columns.REDUCED_COST * problem.n_staff + 0.01
+    assert relaxation.value - slack <= relaxation.bound <= relaxation.value + 1e-6
 
 
 @pytest.mark.parametrize("seed", range(3))
