@@ -24,9 +24,9 @@ Every step below calls the engine's roster solver on a :class:`models.roster.Ros
 The run's lower bound is the better of column generation's (a Lagrangian bound from its pricing
 solves, :attr:`solvers.roster.columns.Relaxation.bound`) and the whole-model solve's; a roster
 that meets it ends the run. The sub-problems of the search (:func:`solvers.roster.lns.subproblem`)
-are exact: fixed staff leave the problem and their
-shifts come off the cover target, so each sub-roster is a roster of the whole problem and its
-objective differs from the whole one by a constant.
+are exact: fixed staff leave the problem and their shifts come off the cover target, so each
+sub-roster is a roster of the whole problem and its objective differs from the whole one by a
+constant.
 """
 
 from __future__ import annotations
@@ -83,11 +83,10 @@ PORTFOLIO = 8
 scratch, when there is no greedy roster); from the greedy roster alone it gets one per core.
 More than the two cores: with two workers CP-SAT runs one full search and interleaves its
 neighbourhood searches, with eight it runs more kinds of each side by side, each with less of
-the cores. Measured at 60 s
-on 2 cores, 2 against 8 workers alone: Instance6 (1,040 cells) 2,449 against 1,953, Instance8
-(2,158) 1,842 against 1,733; with the neighbourhood search after 30 s, Instance12 (10,452)
-5,972 and 6,081 against 6,337, 6,588 and 7,049, Instance14 (3,572) 1,584 and 1,665 against
-1,740, 1,935 and 2,079."""
+the cores. Measured at 60 s on 2 cores, 2 against 8 workers alone: Instance6 (1,040 cells)
+2,449 against 1,953, Instance8 (2,158) 1,842 against 1,733; with the neighbourhood search
+after 30 s, Instance12 (10,452) 5,972 and 6,081 against 6,337, 6,588 and 7,049, Instance14
+(3,572) 1,584 and 1,665 against 1,740, 1,935 and 2,079."""
 
 
 @dataclass(frozen=True)

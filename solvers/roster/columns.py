@@ -26,10 +26,12 @@ one. Each round of pricing proves one all the same (:attr:`Relaxation.bound`): w
 rows relaxed by any credits, every roster costs at least what the cells contribute alone plus,
 for each person, CP-SAT's bound on their cheapest roster at those credits (a Lagrangian bound).
 On Curtois & Qu's Instance10 and 11 it reached 4,631 and 3,443, their best known values, within
-15 s; the compact programme's bound from HiGHS was 4,626 and 3,435 after the minute. Fairness
-spreads, which tie people of a group together, are left out of the master; the
-roster is valued in full by the caller. A hard cover minimum is no person's rule, so problems
-with one are not relaxed (:func:`applies`); a weighted minimum is a row of the master.
+15 s; the compact programme's bound from HiGHS was 4,626 and 3,435 after the minute.
+
+Fairness spreads, which tie people of a group together, are left out of the master (they are
+never negative, so the bound holds); the roster is valued in full by the caller. A hard cover
+minimum is no person's rule, so problems with one are not relaxed (:func:`applies`); a
+weighted minimum is a row of the master.
 """
 
 from __future__ import annotations
@@ -247,12 +249,6 @@ class _Master:
         self.of[s].append(len(self.columns))
         self.columns.append((s, roster))
         return True
-
-    def fix(self, s: int, j: int) -> None:
-        """Person ``s`` takes column ``j`` (the others of ``s`` get an upper bound of 0)."""
-        for k in self.of[s]:
-            if k != j:
-                self.h.changeColBounds(self.first + k, 0.0, 0.0)
 
     def solve(self) -> _Duals:
         """Solve the master; the cells' credits are its duals rounded to 1/:data:`SCALE`.
