@@ -49,7 +49,7 @@ from ortools.sat.python import cp_model
 from models.roster import RosterSolution
 from solvers.roster.decompose import Part, restrict, restrict_solution
 from solvers.roster.lns import value_of
-from solvers.roster.solve import RosterModel, _add_hint, _apply_options, _decode, build
+from solvers.roster.solve import RosterModel, _add_hint, _apply_options, _decode, build, fix
 
 if TYPE_CHECKING:
     from models.roster import FloatArray, IntArray, RosterProblem
@@ -351,7 +351,7 @@ def relax(
                     added += master.add(s, priced.roster, priced.own)
             if added == 0:
                 break
-    duals = master.solve()
+    # every way out of the loop leaves the master as it was last solved
     value, weights = duals.value, duals.weights
     worked = np.zeros((problem.n_staff, problem.n_days, problem.n_shifts))
     heaviest: list[RosterSolution] = []
@@ -379,15 +379,15 @@ def guided(
     (:mod:`solvers.roster.symmetry`). Its bound is not one of ``problem`` and is not returned;
     the caller values the roster."""
     built = build(problem, symmetry=False)
-    variables = built.model.proto.variables
     kept = relaxation.kept()
-    for s in range(problem.n_staff):
-        for d in range(problem.n_days):
-            if kept[s, d] == -2:
-                continue
-            for t, var in built.vars.x[s][d].items():
-                domain = variables[var.index].domain
-                domain[0] = domain[1] = int(t == kept[s, d])
+    fix(
+        built.model,
+        {
+            var.index: int(t == kept[s, d])
+            for s, d in zip(*np.nonzero(kept != -2), strict=True)
+            for t, var in built.vars.x[s][d].items()
+        },
+    )
     _add_hint(built, problem, relaxation.heaviest)
     solver = cp_model.CpSolver()
     _apply_options(solver, options)
@@ -397,6 +397,6 @@ def guided(
     return _decode(solver, problem, built.vars)
 
 
-def _cells(roster: RosterSolution) -> list[tuple[int, int, int]]:
+def _cells(roster: RosterSolution) -> list[Cell]:
     days = np.flatnonzero(roster.shift[0] >= 0).tolist()
     return [(d, int(roster.shift[0, d]), int(roster.competence[0, d])) for d in days]

@@ -106,6 +106,15 @@ COMPLETE_HINT_SECONDS = 10.0
 """Seconds, at most, to complete a hint (:func:`_add_hint`)."""
 
 
+def fix(model: cp_model.CpModel, values: dict[int, int]) -> None:
+    """Fix each Boolean of ``model`` named by its proto index in ``values`` to its value: its
+    domain [0, 1] becomes [value, value], with no constraint added."""
+    variables = model.proto.variables
+    for index, value in values.items():
+        domain = variables[index].domain
+        domain[0] = domain[1] = value
+
+
 def _add_hint(built: RosterModel, problem: RosterProblem, hint: RosterSolution) -> int | None:
     """Hint every variable of the model from ``hint`` (a warm start or a repair base).
 
@@ -131,10 +140,7 @@ def _add_hint(built: RosterModel, problem: RosterProblem, hint: RosterSolution) 
         if var.index not in values:
             values[var.index] = int(hint.shift[s, d] == t and hint.competence[s, d] == c)
     fixed = model.clone()
-    variables = fixed.proto.variables
-    for index, value in values.items():  # a Boolean's domain [0, 1] becomes [value, value]
-        domain = variables[index].domain
-        domain[0] = domain[1] = value
+    fix(fixed, values)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = COMPLETE_HINT_SECONDS
