@@ -52,6 +52,8 @@ from solvers.roster.lns import value_of
 from solvers.roster.solve import RosterModel, _add_hint, _apply_options, _decode, build, fix
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from models.roster import FloatArray, IntArray, RosterProblem
     from solvers.common import SolveOptions
 
@@ -129,10 +131,10 @@ class _Person:
         self.cells = {(d, t, c): var.index for (_, d, t, c), var in self.built.vars.y.items()}
 
     def price(self, credit: dict[Cell, int]) -> _Priced:
-        """The person's roster that is cheapest with each cell credited with ``credit`` (in
-        1/:data:`SCALE` units), its own cost (the person's penalties, read from the model: at
-        least their true value when the solve stopped at its time limit), and CP-SAT's bound on
-        the cheapest."""
+        """Every roster CP-SAT finds on its way to the person's cheapest with each cell
+        credited with ``credit`` (in 1/:data:`SCALE` units), each with its own cost (the
+        person's penalties, read from the model: at least their true value when the solve
+        stopped at its time limit), and CP-SAT's bound on the cheapest."""
         coeffs = dict(self.base)
         for cell, index in self.cells.items():
             if credit.get(cell, 0):
@@ -147,27 +149,43 @@ class _Person:
         solver.parameters.num_workers = 1
         solver.parameters.cp_model_presolve = False
         solver.parameters.max_time_in_seconds = PRICE_SECONDS
-        code = solver.solve(self.built.model)
+        found = _Found(self)
+        code = solver.solve(self.built.model, found)
         # CP-SAT's objective is the offset plus the scaled terms
         lowest = (solver.best_objective_bound - self.offset) / SCALE + self.offset
         if code == cp_model.INFEASIBLE:
             lowest = math.inf
-        elif code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return _Priced(None, math.nan, lowest)
-        values = solver.response_proto.solution
-        own = sum(coeff * values[index] for index, coeff in self.base.items()) / SCALE
-        own += self.offset
-        return _Priced(_decode(solver, self.problem, self.built.vars), own, lowest)
+        return _Priced(found.rosters, lowest)
+
+    def own(self, values: Sequence[int]) -> float:
+        """The person's own cost in a solution of their model."""
+        scaled = sum(coeff * values[index] for index, coeff in self.base.items())
+        return scaled / SCALE + self.offset
+
+
+class _Found(cp_model.CpSolverSolutionCallback):
+    """Keeps every roster of a pricing solve: the master takes each one that prices out, not
+    only the cheapest. On Instance8 and 14 (30 s at most) the root stalled after 23 and 34
+    rounds against 39 and 47, at the same value (1,298 and 1,281)."""
+
+    def __init__(self, person: _Person) -> None:
+        super().__init__()
+        self.person = person
+        self.rosters: list[tuple[RosterSolution, float]] = []
+
+    def on_solution_callback(self) -> None:
+        person = self.person
+        own = person.own(self.response_proto.solution)
+        self.rosters.append((_decode(self, person.problem, person.built.vars), own))
 
 
 @dataclass(frozen=True)
 class _Priced:
     """A pricing solve's answer."""
 
-    roster: RosterSolution | None
-    """The cheapest roster found, None if none was."""
-    own: float
-    """Its own cost (the person's penalties)."""
+    rosters: list[tuple[RosterSolution, float]]
+    """The rosters found, the cheapest last, each with its own cost (the person's
+    penalties)."""
     lowest: float
     """A lower bound on every roster's own cost minus its credit."""
 
@@ -344,11 +362,10 @@ def relax(
             bound = max(bound, duals.constant + sum(priced.lowest for priced in found))
             added = 0
             for s, priced in zip(todo, found, strict=True):
-                if priced.roster is None:
-                    continue
-                credit = sum(duals.credit.get(cell, 0) for cell in _cells(priced.roster))
-                if priced.own - credit / SCALE - duals.convexity[s] < -REDUCED_COST:
-                    added += master.add(s, priced.roster, priced.own)
+                for roster, cost in priced.rosters:
+                    credit = sum(duals.credit.get(cell, 0) for cell in _cells(roster))
+                    if cost - credit / SCALE - duals.convexity[s] < -REDUCED_COST:
+                        added += master.add(s, roster, cost)
             if added == 0:
                 break
     # every way out of the loop leaves the master as it was last solved

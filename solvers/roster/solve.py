@@ -202,7 +202,12 @@ def resolve(
     )
 
 
-def _decode(solver: cp_model.CpSolver, problem: RosterProblem, v: RosterVars) -> RosterSolution:
+def _decode(
+    solver: cp_model.CpSolver | cp_model.CpSolverSolutionCallback,
+    problem: RosterProblem,
+    v: RosterVars,
+) -> RosterSolution:
+    """The roster of a solve, or of the solution a callback is given."""
     shift = np.full((problem.n_staff, problem.n_days), -1, dtype=np.int64)
     competence = np.full((problem.n_staff, problem.n_days), -1, dtype=np.int64)
     for s in range(problem.n_staff):

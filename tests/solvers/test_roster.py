@@ -946,3 +946,35 @@ def test_column_generation_refuses_a_hard_cover_minimum() -> None:
     assert start is not None
     with pytest.raises(ValueError, match="hard cover minimum"):
         relax(problem, start, 1.0)
+
+
+def test_every_roster_a_pricing_solve_finds_is_a_column_at_its_own_cost() -> None:
+    """The master takes every roster a pricing solve finds on its way, not only its last: each
+    meets the person's hard rules, costs what the checker counts for the person, and is
+    cheaper at the credits than the one before it."""
+    from solvers.roster.columns import SCALE, _cells, _Person
+
+    problem = _clinic_like(0, days=14)
+    rng = np.random.default_rng(0)
+    cells = list(zip(*np.nonzero(problem.can_cover.any(axis=0)[None, None, :]), strict=True))
+    credit = {
+        (int(d), int(t), int(c)): int(rng.integers(0, 40 * SCALE))
+        for d in range(problem.n_days)
+        for t in range(problem.n_shifts)
+        for _, _, c in cells
+    }
+    found = 0
+    for s in range(problem.n_staff):
+        person = _Person(problem, s)
+        priced = person.price(credit)
+        assert priced.rosters, f"staff {s}: no roster"
+        reduced = []
+        for roster, cost in priced.rosters:
+            check = check_roster(person.problem, roster)
+            assert check.feasible, check.violations
+            assert check.objective == pytest.approx(cost)
+            reduced.append(cost - sum(credit.get(cell, 0) for cell in _cells(roster)) / SCALE)
+        assert reduced == sorted(reduced, reverse=True)
+        assert reduced[-1] >= priced.lowest - 1e-6
+        found += len(priced.rosters)
+    assert found > problem.n_staff  # some solve found more than its last roster
