@@ -241,7 +241,12 @@ def main() -> None:
     )
     parser.add_argument("--start", type=date.fromisoformat, default=date(2027, 3, 1))
     parser.add_argument("--weeks", type=int, default=6)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS,
+        help="CSV file to write, or a directory to write roster.csv in",
+    )
     parser.add_argument(
         "--load", type=float, default=0.8, help="cover target as a share of the staff's minutes"
     )
@@ -256,6 +261,9 @@ def main() -> None:
     unknown = [name for name in cases if name not in units]
     if unknown:
         parser.error(f"--cases: unknown case {unknown[0]!r}; expected clinic or hospital")
+    out = args.out / RESULTS.name if args.out.is_dir() else args.out
+    if out.parent.exists() and not out.parent.is_dir():
+        parser.error(f"--out: {out.parent} is a file; expected a directory to write {out.name} in")
     rows = []
     for name in cases:
         runs = []
@@ -272,14 +280,14 @@ def main() -> None:
         if len(runs) > 1:
             print(_spread(name, runs))
         rows += runs
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", newline="", encoding="utf-8") as handle:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow([*Row.__dataclass_fields__, "cores", "date"])
         stamp = datetime.now(UTC).date().isoformat()
         for row in rows:
             writer.writerow([*vars(row).values(), os.cpu_count(), stamp])
-    print(f"Wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}"
+    print(f"Wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}"
           f" ({platform.python_version()}, {os.cpu_count()} CPUs)")  # fmt: skip
 
 
