@@ -956,12 +956,11 @@ def test_every_roster_a_pricing_solve_finds_is_a_column_at_its_own_cost() -> Non
 
     problem = _clinic_like(0, days=14)
     rng = np.random.default_rng(0)
-    cells = list(zip(*np.nonzero(problem.can_cover.any(axis=0)[None, None, :]), strict=True))
     credit = {
-        (int(d), int(t), int(c)): int(rng.integers(0, 40 * SCALE))
+        (d, t, int(c)): int(rng.integers(0, 40 * SCALE))
         for d in range(problem.n_days)
         for t in range(problem.n_shifts)
-        for _, _, c in cells
+        for c in np.flatnonzero(problem.can_cover.any(axis=0))
     }
     found = 0
     for s in range(problem.n_staff):
