@@ -304,7 +304,7 @@ class _Master:
 
 
 def applies(problem: RosterProblem) -> bool:
-    """The dive needs every person to have a roster alone: no hard cover minimum."""
+    """Column generation needs every person to have a roster alone: no hard cover minimum."""
     return problem.cover_min_weight > 0 or not problem.cover_min.any()
 
 

@@ -297,20 +297,25 @@ def _solve_whole(
         return RosterResult(stats=stats, solution=None)
     solution = _decode(solver, problem, built.vars)
     penalties = _term_values(solver, built.terms)
-    left = 0.0 if options.time_limit is None else options.time_limit - stats.wall_time
-    if status is SolveStatus.FEASIBLE and not (searching and left > 0.5):
+    valued = True
+    if status is SolveStatus.FEASIBLE:
         # stopped at a limit, CP-SAT's last roster may carry slack in its penalty variables
         # (an under-cover above the target minus the cover): the roster is valued as it is.
         # The example clinic's 40-person part at 6 s: 4,340 by CP-SAT, 2,945 valued (the
         # under-cover 3,000 against 1,800). Penalties tied as equalities (under = max(0,
         # target - cover), most = max of the counts) searched worse: 2,350 against 2,135.
         exact = evaluate(problem, solution)
+        valued = exact is not None  # the model's own roster always meets its rules
+        elapsed = time.perf_counter() - started
         if exact is not None and exact[0] < stats.objective:
             stats = replace(stats, objective=float(exact[0]))
             penalties = exact[1]
-        stats = replace(stats, wall_time=time.perf_counter() - started)
+            if progress is not None:
+                progress(Progress(elapsed, stats.objective, stats.bound, reporter.count + 1))
+        stats = replace(stats, wall_time=elapsed)
     stats = _with_bound(stats, outside)
-    if searching and stats.status is SolveStatus.FEASIBLE and left > 0.5:
+    left = 0.0 if options.time_limit is None else options.time_limit - stats.wall_time
+    if searching and valued and stats.status is SolveStatus.FEASIBLE and left > 0.5:
         solution, stats, penalties = _search(
             problem, solution, stats, penalties, replace(options, time_limit=left), progress
         )
@@ -340,19 +345,14 @@ def _search(
     options: SolveOptions,
     progress: ProgressCallback | None,
     *,
-    valued: bool = False,
     worker: BoundWorker | None = None,
 ) -> tuple[RosterSolution, SolveStats, dict[str, int]]:
     """Improve a roster by large neighbourhood search for ``options.time_limit``, until it
     meets ``stats.bound`` or the bound of HiGHS's ``worker``, if one runs.
 
-    ``stats.objective`` and ``penalties`` are the roster's own value when ``valued``; else
-    CP-SAT's, which may carry slack at a time limit, and the roster is valued first."""
+    ``stats.objective`` and ``penalties`` are the roster's own value (:func:`evaluate`)."""
     started = time.perf_counter()
     assert options.time_limit is not None
-    evaluated = (int(stats.objective), penalties) if valued else evaluate(problem, solution)
-    if evaluated is None:  # the model's own roster always meets its rules; keep it as it is
-        return solution, stats, penalties
     offset = stats.wall_time
     last = [stats.objective, 0.0]  # objective and count of the last report
 
@@ -369,15 +369,14 @@ def _search(
     def bound() -> float:
         return known if worker is None else max(known, worker.current())
 
-    found = improve(problem, solution, left, options, report, objective=evaluated[0], bound=bound)
-    if found.objective < evaluated[0]:
+    start = int(stats.objective)
+    found = improve(problem, solution, left, options, report, objective=start, bound=bound)
+    if found.objective < start:
         better = evaluate(problem, found.solution)
         if better is not None:
             solution, penalties = found.solution, better[1]
-    else:
-        penalties = evaluated[1]
     objective = float(sum(penalties.values()))
-    if progress is not None and objective != last[0]:  # CP-SAT's last roster carried slack
+    if progress is not None and objective != last[0]:  # the last report was not this value
         elapsed = offset + time.perf_counter() - started
         progress(Progress(elapsed, objective, stats.bound, int(last[1]) + 1))
     stats = replace(
@@ -497,7 +496,6 @@ def _search_alone(
         start.penalties,
         replace(options, num_workers=1),
         progress,
-        valued=True,
         worker=worker,
     )
     if worker is not None:
