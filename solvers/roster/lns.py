@@ -11,20 +11,21 @@ there or take the day off, so every rule over the horizon is still checked in fu
 group's fixed members count in its spreads with the most and fewest weekends and nights they
 work (``RosterProblem.fairness_fixed``), and requests and changes go with their person.
 
-Two kinds of neighbourhood share the time: the staff of one competence over a window of days
-(cover is per day and competence, so this moves shifts between people who may take each
-other's; with one competence, all staff), and some staff over the whole horizon (moves a
-person's pattern; each person leads one such neighbourhood a pass, in a shuffled order). Each
-kind gets time in proportion to what it has gained per second lately, and at least a tenth.
-Each starts small, about one person or one day, and its size adapts: it doubles once a pass
-over the roster at that size, every person or every day freed about once, is solved to
-optimality without a gain, and it shrinks by 15 % when a solve runs out of time. From a roster
-built a person at a time (the 600-staff hospital's 160-person part, 16,205), single people gain
-most per second, and 13 s of the search reached 6,310; starting at about 300 cells (five people
-there) and growing by 15 % after every solve proved optimal, with the kinds taking turns, it
-reached 13,955. From CP-SAT's roster of a Curtois & Qu instance, small neighbourhoods rarely
-gain, and doubling reaches useful sizes within a few passes (Instance5 from 1,437, 20 s, seeds
-0 and 1: 1,437 and 1,253; growing by 15 % a pass, 1,437 twice).
+Two kinds of neighbourhood share the time: the staff of one competence over a window of days (cover
+is per day and competence, so this moves shifts between people who may take each other's; with one
+competence, all staff), and some staff over the whole horizon, or four weeks of a long one (moves a
+person's pattern; each person leads one such neighbourhood a pass, in a shuffled order). A
+neighbourhood's model holds only the whole weeks around its window (:func:`trimmed`): on a
+year-long horizon it is a tenth of the size. Each kind gets time in proportion to what it has
+gained per second lately, and at least a tenth. Each starts small, about one person or one day, and
+its size adapts: it doubles once a pass over the roster at that size, every person or every day
+freed about once, is solved to optimality without a gain, and it shrinks by 15 % when a solve runs
+out of time. From a roster built a person at a time (the 600-staff hospital's 160-person part,
+16,205), single people gain most per second, and 13 s of the search reached 6,310; starting at
+about 300 cells (five people there) and growing by 15 % after every solve proved optimal, with the
+kinds taking turns, it reached 13,955. From CP-SAT's roster of a Curtois & Qu instance, small
+neighbourhoods rarely gain, and doubling reaches useful sizes within a few passes (Instance5 from
+1,437, 20 s, seeds 0 and 1: 1,437 and 1,253; growing by 15 % a pass, 1,437 twice).
 """
 
 from __future__ import annotations
@@ -59,6 +60,14 @@ START_CELLS = 50
 """Free (staff, day, shift) cells of the first neighbourhoods, about."""
 
 MIN_CELLS, MAX_CELLS = 50, 6000
+
+STAFF_DAYS = 28
+"""On a horizon longer than twice this many days, a neighbourhood of some staff frees them
+over a window of this many days, not the whole horizon (its sub-problem holds only the weeks
+around it, :func:`trimmed`). From the rosters of the README's table, 30 s of the search, seed
+0, staff over the whole horizon against four weeks: Instance18 (84 days) 5,818 against 5,920,
+Instance19 (84) 6,258 against 5,738, Instance20 (182) 6,729 against 6,496, Instance22 (364)
+48,661 against 48,343."""
 
 KIND_FLOOR = 0.1
 """Each kind of neighbourhood gets at least this share of the time, however little it has
@@ -132,6 +141,104 @@ def subproblem(
         available=available,
         fairness_fixed=_fairness_fixed(problem, solution, others),
     )
+
+
+@dataclass(frozen=True)
+class Sub:
+    """A neighbourhood's sub-problem over the weeks around its window (:func:`trimmed`)."""
+
+    problem: RosterProblem
+    days: range
+    """The whole problem's days that it holds: its day 0 is ``days.start``."""
+    pinned: dict[tuple[int, int], int]
+    """(staff, day) of the sub-problem -> the shift its person works there, kept as it is:
+    the worked days between the window and the ends of ``days``."""
+
+
+def trimmed(problem: RosterProblem, solution: RosterSolution, free: IntArray, window: range) -> Sub:
+    """:func:`subproblem` over the whole weeks around ``window`` alone, with a margin before
+    and after it in which the free staff keep their roster as it is (``pinned``).
+
+    The free staff's days outside are fixed: what they work there is taken off their limits
+    over the horizon (minutes, shifts of each type, nights, weekends), and the cover and
+    requests of those days leave the problem with them, so the sub-problem stays exact. The
+    margin makes the cut invisible to the rules over consecutive days: a run of work or of
+    days off that crosses it and reaches the window would cross the whole margin, which is
+    at least the longest such rule (and a week, with weekly rest), so the sub-problem judges
+    it as the whole problem would; the runs that end inside the margin do not change. The
+    cut falls on a week's first day, so weeks and weekends stay whole (not when day 0 is a
+    Sunday, whose weekend a cut would split, nor with fairness spreads, which count a
+    person's weekends and nights over the horizon: the whole horizon is kept then).
+
+    On a year of Curtois & Qu's Instance22 (50 people, 364 days) a window of one day is a
+    model of five weeks instead of fifty-two."""
+    sub = subproblem(problem, solution, free, window)
+    days = _span(sub, window)
+    if len(days) == problem.n_days:
+        return Sub(sub, days, {})
+    own = solution.shift[free]
+    lo, hi = days.start, days.stop
+    outside = np.ones(problem.n_days, dtype=bool)
+    outside[lo:hi] = False
+    rows, cols = np.nonzero((own >= 0) & outside[None, :])
+    counts = np.zeros((len(free), problem.n_shifts), dtype=np.int64)
+    np.add.at(counts, (rows, own[rows, cols]), 1)
+    minutes = counts @ problem.shift_minutes
+    nights = counts[:, problem.shift_night].sum(axis=1)
+    weekends = np.zeros(len(free), dtype=np.int64)
+    for weekend in problem.weekend_days():
+        if outside[list(weekend)].all():
+            weekends += (own[:, list(weekend)] >= 0).any(axis=1)
+    keep = (sub.request_day >= lo) & (sub.request_day < hi)
+    first_week = lo // 7
+    weeks = slice(first_week, first_week - (-(hi - lo) // 7))
+    part = replace(
+        sub,
+        n_days=hi - lo,
+        cover_min=sub.cover_min[lo:hi],
+        cover_target=sub.cover_target[lo:hi],
+        cover_under_weight=sub.cover_under_weight[lo:hi],
+        cover_over_weight=sub.cover_over_weight[lo:hi],
+        available=sub.available[:, lo:hi],
+        max_shifts=sub.max_shifts - counts,
+        min_minutes=np.maximum(0, sub.min_minutes - minutes),
+        max_minutes=sub.max_minutes - minutes,
+        min_week_minutes=sub.min_week_minutes[:, weeks],
+        max_week_minutes=sub.max_week_minutes[:, weeks],
+        max_weekends=sub.max_weekends - weekends,
+        max_nights=sub.max_nights - nights,
+        request_staff=sub.request_staff[keep],
+        request_day=sub.request_day[keep] - lo,
+        request_shift=sub.request_shift[keep],
+        request_on=sub.request_on[keep],
+        request_weight=sub.request_weight[keep],
+        published=None
+        if sub.published is None
+        else RosterSolution(sub.published.shift[:, lo:hi], sub.published.competence[:, lo:hi]),
+        change_cost=None if sub.change_cost is None else sub.change_cost[:, lo:hi],
+    )
+    margin = np.zeros(problem.n_days, dtype=bool)
+    margin[lo:hi] = True
+    margin[window.start : window.stop] = False
+    rows, cols = np.nonzero((own >= 0) & margin[None, :])
+    pinned = {(int(s), int(d) - lo): int(own[s, d]) for s, d in zip(rows, cols, strict=True)}
+    return Sub(part, days, pinned)
+
+
+def _span(sub: RosterProblem, window: range) -> range:
+    """The days a neighbourhood's sub-problem holds (:func:`trimmed`): the whole weeks
+    around ``window`` and a margin as long as the longest rule over consecutive days of its
+    staff, or the whole horizon."""
+    whole = range(sub.n_days)
+    if sub.weekend_fairness > 0 or sub.night_fairness > 0 or sub.first_weekday == 6:
+        return whole
+    rules = (sub.max_consecutive, sub.min_consecutive, sub.min_consecutive_off)
+    margin = max(1, *(int(rule.max(initial=0)) for rule in rules))
+    if (sub.weekly_rest > 0).any():
+        margin = max(margin, 8)  # each window of 7 days with a day of its own and the day before
+    lo = max(0, window.start - margin) // 7 * 7
+    hi = min(sub.n_days, -(-(window.stop + margin) // 7) * 7)
+    return range(lo, hi)
 
 
 def _fairness_fixed(
@@ -226,7 +333,7 @@ def neighbourhood(
 
     ``by_days``: everyone who may cover a random competence (everyone, with one competence)
     over a random window of days; else ``first`` (if given) and random staff over the whole
-    horizon.
+    horizon, or over a random window of :data:`STAFF_DAYS` on a horizon more than twice that.
 
     A window of all staff of a problem of several competences holds people of every competence,
     and is a large model: on the 600-staff hospital's 211-person part (three nursing
@@ -246,7 +353,10 @@ def neighbourhood(
         width = max(1, min(problem.n_days, cells // per_day))
         start = rng.randrange(0, problem.n_days - width + 1)
         return covering, range(start, start + width)
-    whole = range(problem.n_days)
+    days = range(problem.n_days)
+    if problem.n_days > 2 * STAFF_DAYS:
+        begin = rng.randrange(0, problem.n_days - STAFF_DAYS + 1)
+        days = range(begin, begin + STAFF_DAYS)
     order = list(range(problem.n_staff))
     rng.shuffle(order)
     if first is not None:
@@ -255,14 +365,14 @@ def neighbourhood(
     chosen: list[int] = []
     size = 0
     for s in order:
-        own = _cells(available, s, whole)
+        own = _cells(available, s, days)
         if chosen and size + own > cells:
             continue
         chosen.append(s)
         size += own
         if size >= cells:
             break
-    return np.sort(np.array(chosen, dtype=np.int64)), whole
+    return np.sort(np.array(chosen, dtype=np.int64)), days
 
 
 def improve(
@@ -337,8 +447,10 @@ def improve(
         first = None if by_days else queue.pop()
         free, window = neighbourhood(problem, rng, cells[by_days], by_days, first)
         count += 1
-        sub = subproblem(problem, solution, free, window)
+        piece = trimmed(problem, solution, free, window)
+        sub, days = piece.problem, np.arange(piece.days.start, piece.days.stop)
         start = restrict_solution(solution, Part(free, np.arange(problem.n_competences)))
+        start = RosterSolution(start.shift[:, days], start.competence[:, days])
         sub_options = replace(
             options,
             time_limit=min(SUB_TIME_LIMIT, left),
@@ -347,7 +459,7 @@ def improve(
             seed=rng.randrange(1 << 30),
             native={**SUB_NATIVE, **options.native},
         )
-        found = resolve(sub, start, sub_options)
+        found = resolve(sub, start, sub_options, piece.pinned)
         if found is None:  # cannot happen for an exact sub-problem; skip rather than fail
             continue
         before, after = found.start, found.objective
@@ -372,8 +484,8 @@ def improve(
             continue
         shift = solution.shift.copy()
         competence = solution.competence.copy()
-        shift[free] = found.solution.shift
-        competence[free] = found.solution.competence
+        shift[np.ix_(free, days)] = found.solution.shift
+        competence[np.ix_(free, days)] = found.solution.competence
         solution = RosterSolution(shift=shift, competence=competence)  # an equal one too
         if after < before:
             improvements += 1

@@ -24,6 +24,8 @@ from solvers.roster.symmetry import add_symmetry_breaking, canonical
 from solvers.roster.variables import RosterVars, add_variables
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from models.roster import RosterProblem
 
 BACKEND = "cp-sat"
@@ -171,14 +173,20 @@ class Resolved:
 
 
 def resolve(
-    problem: RosterProblem, start: RosterSolution, options: SolveOptions
+    problem: RosterProblem,
+    start: RosterSolution,
+    options: SolveOptions,
+    pinned: Mapping[tuple[int, int], int] | None = None,
 ) -> Resolved | None:
     """One CP-SAT solve of ``problem`` from the complete roster ``start`` (the neighbourhood
     solve of :func:`solvers.roster.lns.improve`): one model, its hint completed and valued
-    by :func:`_add_hint`, no bound worker, no second evaluation. None when ``start`` breaks a
-    hard rule or could not be valued."""
+    by :func:`_add_hint`, no bound worker, no second evaluation. Each (staff, day) of
+    ``pinned`` works the shift given (as ``start`` does). None when ``start`` breaks a hard
+    rule or could not be valued."""
     started = time.perf_counter()
     built = build(problem)
+    if pinned:
+        fix(built.model, {built.vars.x[s][d][t].index: 1 for (s, d), t in pinned.items()})
     start = canonical(problem, start)
     before = _add_hint(built, problem, start)
     if before is None:

@@ -30,10 +30,11 @@ from solvers.roster.lns import (
     improve,
     neighbourhood,
     subproblem,
+    trimmed,
     value_of,
 )
 from solvers.roster.mip import BoundWorker, mip_bound
-from solvers.roster.solve import build, resolve
+from solvers.roster.solve import build, fix, resolve
 from solvers.roster.symmetry import identical_staff
 
 pytestmark = pytest.mark.solver
@@ -309,6 +310,141 @@ def test_a_neighbourhood_is_exact(seed: int, free: list[int]) -> None:
         assert whole.feasible == part.feasible
 
 
+def _long(seed: int) -> RosterProblem:
+    """5 staff x 63 days x 3 shift types (a night) with every rule over the horizon, its weeks
+    and consecutive days that a neighbourhood over part of it must respect, and no fairness."""
+    rng = np.random.default_rng(seed)
+    staff, days, shifts = 5, 63, 3
+    target = rng.integers(0, 3, size=(days, shifts, 1))
+    requests = 40
+    return roster_problem(
+        staff,
+        days,
+        [480, 480, 600],
+        shift_start=[7 * 60, 14 * 60, 21 * 60],
+        shift_night=[False, False, True],
+        cover_min=np.minimum(target, 1) * (rng.random(target.shape) < 0.2),
+        cover_target=target,
+        cover_under_weight=np.full(target.shape, 10),
+        cover_over_weight=np.full(target.shape, 2),
+        max_shifts=np.full((staff, shifts), 30),
+        min_minutes=np.full(staff, 12_000),
+        max_minutes=np.full(staff, 20_000),
+        max_week_minutes=np.full((staff, 9), 2_600),
+        max_consecutive=np.full(staff, 5),
+        min_consecutive=np.full(staff, 2),
+        min_consecutive_off=np.full(staff, 2),
+        max_weekends=np.full(staff, 6),
+        max_nights=np.full(staff, 12),
+        min_rest=np.full(staff, 11 * 60),
+        weekly_rest=np.full(staff, 36 * 60),
+        request_staff=rng.integers(0, staff, size=requests),
+        request_day=rng.integers(0, days, size=requests),
+        request_shift=rng.integers(-1, shifts, size=requests),
+        request_on=rng.random(requests) < 0.5,
+        request_weight=rng.integers(1, 4, size=requests),
+    )
+
+
+@pytest.mark.parametrize(
+    ("seed", "free", "window"), [(0, [0, 1, 2], range(30, 33)), (1, [1, 4], range(20, 22))]
+)
+def test_a_neighbourhood_over_part_of_the_horizon_is_exact(
+    seed: int, free: list[int], window: range
+) -> None:
+    """A neighbourhood's sub-problem holds only the weeks around its window, the free staff's
+    other days fixed and their margin pinned; still any change inside the window changes the
+    whole objective (by the checker) exactly as much as the sub-problem's, and the whole
+    roster meets every hard rule exactly when the sub-problem's does: the cut is invisible."""
+    problem = _long(seed)
+    start = solve(problem, SolveOptions(num_workers=1, seed=0, time_limit=10)).solution
+    assert start is not None
+    piece = trimmed(problem, start, np.array(free), window)
+    days = np.arange(piece.days.start, piece.days.stop)
+    assert piece.days.start > 0  # trimmed, to whole weeks
+    assert piece.days.stop < problem.n_days
+    assert piece.days.start % 7 == 0
+    assert len(piece.days) % 7 == 0
+    assert piece.pinned
+    assert all(piece.days.start + d not in window for _, d in piece.pinned)
+    assert all(
+        start.shift[free[s], piece.days.start + d] == t for (s, d), t in piece.pinned.items()
+    )
+
+    def part(roster: RosterSolution) -> RosterSolution:
+        return RosterSolution(roster.shift[free][:, days], roster.competence[free][:, days])
+
+    base_whole = check_roster(problem, start)
+    base_part = check_roster(piece.problem, part(start))
+    assert base_whole.feasible
+    assert base_part.feasible
+    rng = np.random.default_rng(seed)
+    agreed = {True: 0, False: 0}
+    for _ in range(60):
+        shift = start.shift.copy()
+        for s in free:
+            for d in window:
+                shift[s, d] = int(rng.integers(-1, problem.n_shifts))
+        roster = RosterSolution(shift, np.where(shift >= 0, 0, -1))
+        whole = check_roster(problem, roster)
+        sub = check_roster(piece.problem, part(roster))
+        assert whole.objective - base_whole.objective == sub.objective - base_part.objective
+        assert whole.feasible == sub.feasible
+        agreed[whole.feasible] += 1
+    assert agreed[False] > 0  # the random changes broke rules, and both saw it
+    # every roster of the sub-problem's own model, its pins fixed, is a roster of the whole:
+    # the rosters that random prices of the window's shifts make cheapest
+    built = build(piece.problem, symmetry=False)
+    fix(built.model, {built.vars.x[s][d][t].index: 1 for (s, d), t in piece.pinned.items()})
+    inside = [
+        var
+        for s in range(len(free))
+        for d in range(window.start - piece.days.start, window.stop - piece.days.start)
+        for var in built.vars.x[s][d].values()
+    ]
+    seen = set()
+    for _ in range(40):
+        built.model.minimize(sum(int(rng.integers(-9, 10)) * var for var in inside))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        assert solver.solve(built.model) == cp_model.OPTIMAL
+        shift = start.shift.copy()
+        shift[np.ix_(free, days)] = -1
+        for s, d in itertools.product(range(len(free)), range(len(days))):
+            for t, var in built.vars.x[s][d].items():
+                if solver.boolean_value(var):
+                    shift[free[s], days[d]] = t
+        seen.add(shift.tobytes())
+        roster = RosterSolution(shift, np.where(shift >= 0, 0, -1))
+        whole = check_roster(problem, roster)
+        assert whole.feasible, whole.violations
+        sub = check_roster(piece.problem, part(roster))
+        assert whole.objective - base_whole.objective == sub.objective - base_part.objective
+    assert len(seen) > 10
+
+
+def test_improve_over_parts_of_a_long_horizon_keeps_every_rule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a horizon trimmed for both kinds of neighbourhood (staff over two weeks of nine), the
+    search's roster meets every hard rule and its objective is the checker's."""
+    import solvers.roster.lns as lns
+
+    monkeypatch.setattr(lns, "STAFF_DAYS", 14)
+    problem = _long(2)
+    first = solve(
+        problem, SolveOptions(num_workers=1, seed=0, native={"stop_after_first_solution": True})
+    )
+    assert first.solution is not None
+    start_value = value_of(problem, first.solution)
+    assert start_value is not None
+    result = improve(problem, first.solution, 6.0, SolveOptions(num_workers=1, seed=0))
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert check.objective == result.objective < start_value
+    assert result.improvements > 0
+
+
 def test_improve_finds_a_better_roster_and_counts_it_right() -> None:
     problem = _clinic_like(3)
     first = solve(
@@ -340,9 +476,11 @@ def test_the_gap_limit_is_the_whole_rosters_not_each_neighbourhoods(
     limits: list[tuple[float | None, float | None]] = []
     resolve_ = module.resolve
 
-    def recorded(sub: RosterProblem, roster: RosterSolution, options: SolveOptions) -> Any:
+    def recorded(
+        sub: RosterProblem, roster: RosterSolution, options: SolveOptions, pinned: Any = None
+    ) -> Any:
         limits.append((options.gap_limit, options.abs_gap_limit))
-        return resolve_(sub, roster, options)
+        return resolve_(sub, roster, options, pinned)
 
     monkeypatch.setattr(module, "resolve", recorded)
     loose = SolveOptions(num_workers=1, seed=0, gap_limit=0.05, abs_gap_limit=2)
