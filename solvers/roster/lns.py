@@ -173,9 +173,9 @@ def trimmed(problem: RosterProblem, solution: RosterSolution, free: IntArray, wi
     Only a horizon of more than twice :data:`STAFF_DAYS` is cut. On a year of Curtois & Qu's
     Instance22 (50 people, 364 days) a window of one day is a model of five weeks instead of
     fifty-two: 40 s of the search from the README's roster (49,163) solved 421 neighbourhoods
-    against 39 and reached 48,631 against 48,944. In the 60 s runs of Instance17-19 (56 and 84
-    days; seeds 0-2) the medians were 6,829, 6,433 and 6,641 against 6,542, 6,386 and 6,296
-    before, within their spreads (about 900, 800 and 700)."""
+    against 39 and reached 48,631 against 48,944. With 56-day horizons cut too, the 60 s runs
+    of Instance17-19 (56 and 84 days; seeds 0-2) had medians of 6,829, 6,433 and 6,641
+    against 6,542, 6,386 and 6,296 before, within their spreads (about 900, 800 and 700)."""
     sub = subproblem(problem, solution, free, window)
     days = _span(sub, window)
     if len(days) == problem.n_days:
@@ -234,9 +234,9 @@ def _span(sub: RosterProblem, window: range) -> range:
     around ``window`` and a margin as long as the longest rule over consecutive days of its
     staff, or the whole horizon (on one of at most twice :data:`STAFF_DAYS`)."""
     whole = range(sub.n_days)
-    if sub.n_days <= 2 * STAFF_DAYS:  # at 60 s on Instance17 (56 days) no gain was seen
+    if not _long(sub) or sub.weekend_fairness > 0 or sub.night_fairness > 0:
         return whole
-    if sub.weekend_fairness > 0 or sub.night_fairness > 0 or sub.first_weekday == 6:
+    if sub.first_weekday == 6:
         return whole
     rules = (sub.max_consecutive, sub.min_consecutive, sub.min_consecutive_off)
     margin = max(1, *(int(rule.max(initial=0)) for rule in rules))
@@ -245,6 +245,13 @@ def _span(sub: RosterProblem, window: range) -> range:
     lo = max(0, window.start - margin) // 7 * 7
     hi = min(sub.n_days, -(-(window.stop + margin) // 7) * 7)
     return range(lo, hi)
+
+
+def _long(problem: RosterProblem) -> bool:
+    """A horizon of more than twice :data:`STAFF_DAYS`: staff neighbourhoods take a window of
+    it, and every neighbourhood's sub-problem is cut to its weeks (at 60 s on Instance17, 56
+    days, cutting gained nothing)."""
+    return problem.n_days > 2 * STAFF_DAYS
 
 
 def _fairness_fixed(
@@ -360,7 +367,7 @@ def neighbourhood(
         start = rng.randrange(0, problem.n_days - width + 1)
         return covering, range(start, start + width)
     days = range(problem.n_days)
-    if problem.n_days > 2 * STAFF_DAYS:
+    if _long(problem):
         begin = rng.randrange(0, problem.n_days - STAFF_DAYS + 1)
         days = range(begin, begin + STAFF_DAYS)
     order = list(range(problem.n_staff))
