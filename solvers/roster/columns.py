@@ -157,7 +157,7 @@ class _Person:
             grid = np.zeros(self.problem.cover_target.shape)
             for cell, price in credit.items():
                 grid[cell] = price / SCALE
-            paths, lowest = self.paths.price(grid)
+            paths, lowest = self.paths.price(grid, enough)
             rosters = [(roster(path), path.own) for path in paths]
             if math.isinf(lowest) or lowest >= enough:
                 return _Priced(rosters, lowest)  # nothing cheaper than enough

@@ -91,6 +91,11 @@ class Path:
     broken: bool
     """The path breaks a priced rule (so it is not a roster)."""
 
+    @property
+    def reduced(self) -> float:
+        """Own cost minus credit."""
+        return self.own - self.credit
+
 
 class Paths:
     """The dynamic programme of one person (the one staff member of ``problem``)."""
@@ -143,31 +148,35 @@ class Paths:
 
     # ------------------------------------------------------------------ pricing
 
-    def price(self, credit: FloatArray) -> tuple[list[Path], float]:
+    def price(self, credit: FloatArray, enough: float = -INF) -> tuple[list[Path], float]:
         """Paths at ``credit`` ((D, T, C) per covered cell, in objective units), the
-        multipliers raised on a broken rule after each; and the best lower bound of them.
+        multipliers moved after each by a subgradient step (raised on a broken rule, lowered on
+        a slack one) until a roster meets the bound or costs less than ``enough`` (own cost
+        minus credit), for at most :data:`STEPS` paths.
 
         Returns
         -------
         tuple[list[Path], float]
-            The rosters found (paths that keep every rule), and a lower bound on the least own
-            cost minus credit of any roster (``inf`` when the person has no roster).
+            The cheapest roster found (a path that keeps every rule), if any, and the best
+            lower bound on the least own cost minus credit of any roster (``inf`` when the
+            person has no roster).
         """
         gains, chosen = self._gains(credit)
-        found: list[Path] = []
+        best: Path | None = None
         bound = -INF
         step = max(1.0, float(np.abs(gains).max(initial=0.0)) / 4)
         for _ in range(STEPS):
             path = self._cheapest(gains, chosen)
             if path is None:
-                return found, INF
+                return [], INF
             bound = max(bound, path.value)
-            if not path.broken:
-                found.append(path)
-                break
-            self._raise(path, step)
+            if not path.broken and (best is None or path.reduced < best.reduced):
+                best = path
+            if best is not None and (best.reduced <= bound + 1e-9 or best.reduced < enough):
+                break  # the cheapest roster, or one cheap enough
+            self._step(path, step)
             step *= 0.7
-        return found, bound
+        return ([] if best is None else [best]), bound
 
     def _gains(self, credit: FloatArray) -> tuple[FloatArray, IntArray]:
         """(D, T) the credit net of the substitution cost of the best competence to cover,
@@ -179,11 +188,12 @@ class Paths:
         best = net.argmax(axis=2)
         return net.max(axis=2), self.competences[best]
 
-    def _raise(self, path: Path, step: float) -> None:
+    def _step(self, path: Path, step: float) -> None:
+        """Move each multiplier by ``step`` in the direction of its rule's excess in ``path``
+        (none below zero)."""
         worked = path.shift >= 0
         counts = np.bincount(path.shift[worked], minlength=self.problem.n_shifts)
-        over = counts - self.type_most
-        self.type_price = np.maximum(0.0, self.type_price + step * np.sign(over) * (over != 0))
+        self.type_price = np.maximum(0.0, self.type_price + step * np.sign(counts - self.type_most))
         nights = int(self.night[path.shift[worked]].sum())
         self.night_price = max(0.0, self.night_price + step * np.sign(nights - self.night_most))
 
