@@ -338,10 +338,10 @@ def applies(problem: RosterProblem) -> bool:
 
 def relax(
     problem: RosterProblem,
-    start: RosterSolution,
+    start: RosterSolution | None,
     time_limit: float,
     workers: int = 2,
-) -> Relaxation:
+) -> Relaxation | None:
     """Column generation on the master of ``problem`` until it stalls (:data:`STALL_ROUNDS`),
     no column prices out, or ``time_limit`` seconds have passed.
 
@@ -351,11 +351,16 @@ def relax(
         The roster problem (see :func:`applies`).
     start
         A roster that meets every hard rule: its rows are the first columns, so the master
-        has a point from the start.
+        has a point from the start. None: the first columns are priced (:func:`_seed`).
     time_limit
         Seconds of pricing (the last master solve comes after it).
     workers
         Pricing solves run side by side.
+
+    Returns
+    -------
+    Relaxation | None
+        None when, without ``start``, someone has no roster of their own in time.
     """
     if not applies(problem):
         raise ValueError("column generation needs a problem without a hard cover minimum")
@@ -363,17 +368,21 @@ def relax(
     persons = [_Person(problem, s) for s in range(problem.n_staff)]
     master = _Master(problem)
     competences = np.arange(problem.n_competences)
-    for s, person in enumerate(persons):
-        own = restrict_solution(start, Part(np.array([s]), competences))
-        valued = value_of(person.problem, own)
-        if valued is None:
-            raise ValueError(f"the start roster breaks a hard rule of staff {s}")
-        master.add(s, own, valued)
     rounds = 0
     rng = np.random.default_rng(0)
     history: list[float] = []
     bound = -math.inf
     with ThreadPoolExecutor(max(1, workers)) as pool:
+        if start is None:
+            if not _seed(problem, persons, master, pool, deadline):
+                return None
+        else:
+            for s, person in enumerate(persons):
+                own = restrict_solution(start, Part(np.array([s]), competences))
+                valued = value_of(person.problem, own)
+                if valued is None:
+                    raise ValueError(f"the start roster breaks a hard rule of staff {s}")
+                master.add(s, own, valued)
         while True:
             duals = master.solve()
             history.append(duals.value)
@@ -414,6 +423,33 @@ def relax(
         competence=np.concatenate([r.competence for r in heaviest]),
     )
     return Relaxation(value, bound, worked, joined, len(master.columns), rounds)
+
+
+def _seed(
+    problem: RosterProblem,
+    persons: list[_Person],
+    master: _Master,
+    pool: ThreadPoolExecutor,
+    deadline: float,
+) -> bool:
+    """The master's first columns without a start roster: every person priced as if no cell
+    were covered, each credited with its under-cover weight (the master's duals before any
+    roster is in it), again until one is found or ``deadline``. False when someone has no
+    roster by then, or none at all."""
+    credit = {
+        (int(d), int(t), int(c)): int(SCALE * problem.cover_under_weight[d, t, c])
+        for d, t, c in zip(*np.nonzero(problem.cover_under_weight > 0), strict=True)
+    }
+    everyone = list(range(problem.n_staff))
+    found = list(pool.map(lambda s: persons[s].price(credit), everyone))
+    for s, priced in zip(everyone, found, strict=True):
+        while not priced.rosters:
+            if math.isinf(priced.lowest) or time.perf_counter() >= deadline:
+                return False
+            priced = persons[s].price(credit)
+        for roster_, cost in priced.rosters:
+            master.add(s, roster_, cost)
+    return True
 
 
 def guided(

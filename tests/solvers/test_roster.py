@@ -813,12 +813,14 @@ def _relaxation_over_personal_rosters(problem: RosterProblem) -> float:
     return float(h.getInfo().objective_function_value)
 
 
+@pytest.mark.parametrize("built", [True, False])
 def test_column_generation_reaches_the_relaxation_over_every_personal_roster(
-    monkeypatch: pytest.MonkeyPatch,
+    built: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Priced to optimality, the root's column generation ends at the optimum of the linear
     programme over every roster of each person (enumerated here with the checker), a bound below
-    the brute-force optimum; the guided roster meets every hard rule."""
+    the brute-force optimum, from a built roster or from priced first columns; the guided roster
+    meets every hard rule."""
     from solvers.roster import columns
     from solvers.roster.greedy import construct
 
@@ -841,9 +843,10 @@ def test_column_generation_reaches_the_relaxation_over_every_personal_roster(
         min_consecutive_off=[1, 2],
         **_requests((0, 1, 0, True, 4), (1, 2, 1, False, 3)),
     )
-    start = construct(problem, 10.0, SolveOptions(seed=0))
-    assert start is not None
+    start = construct(problem, 10.0, SolveOptions(seed=0)) if built else None
+    assert start is not None or not built
     relaxation = columns.relax(problem, start, 60.0, workers=1)
+    assert relaxation is not None
     expected = _relaxation_over_personal_rosters(problem)
     assert relaxation.value == pytest.approx(expected, abs=1e-6)
     best, _ = brute_force(problem)
@@ -898,6 +901,7 @@ def test_the_lagrangian_bound_is_below_every_roster(
     start = construct(problem, 10.0, SolveOptions(seed=0))
     assert start is not None
     relaxation = columns.relax(problem, start, 60.0, workers=1)
+    assert relaxation is not None
     best, _ = brute_force(problem)
     assert best is not None
     assert relaxation.bound <= best
@@ -920,6 +924,7 @@ def test_a_guided_roster_meets_every_hard_rule_and_keeps_the_integral_days(seed:
     assert start is not None
     before = check_roster(problem, start)
     relaxation = relax(problem, start, 10.0)
+    assert relaxation is not None
     spreads = before.penalty_by_rule.get("weekend_fairness", 0)
     spreads += before.penalty_by_rule.get("night_fairness", 0)
     assert relaxation.value <= before.objective - spreads + 1e-6
@@ -934,6 +939,29 @@ def test_a_guided_roster_meets_every_hard_rule_and_keeps_the_integral_days(seed:
     check = check_roster(problem, roster)
     assert check.feasible, check.violations
     assert np.array_equal(roster.shift[kept != -2], kept[kept != -2])
+
+
+def test_column_generation_without_a_start_needs_a_roster_for_everyone() -> None:
+    """Priced first columns: a person whose own rules cannot hold (more minutes than the days
+    allow) leaves no master to solve."""
+    from solvers.roster.columns import relax
+
+    target = np.ones((3, 1, 1), dtype=np.int64)
+    problem = roster_problem(
+        2,
+        3,
+        [480],
+        cover_target=target,
+        cover_under_weight=np.full(target.shape, 10),
+        min_minutes=[0, 4 * 480],
+        max_minutes=[3 * 480, 5 * 480],
+    )
+    assert relax(problem, None, 2.0, workers=1) is None
+    feasible = replace(problem, min_minutes=np.array([0, 480]))
+    relaxation = relax(feasible, None, 2.0, workers=1)
+    assert relaxation is not None
+    check = check_roster(feasible, relaxation.heaviest)
+    assert check.feasible, check.violations
 
 
 def test_column_generation_refuses_a_hard_cover_minimum() -> None:
