@@ -28,14 +28,15 @@ for each person, CP-SAT's bound on their cheapest roster at those credits (a Lag
 On Curtois & Qu's Instance10 and 11 it reached 4,631 and 3,443, their best known values, within
 15 s; the compact programme's bound from HiGHS was 4,626 and 3,435 after the minute.
 
-A person whose rules are all per day, per run or over the horizon (Curtois & Qu's, not the
-hospital's weekly rest) is priced first by a dynamic programme over the days
-(:mod:`solvers.roster.paths`): exact for the minutes, runs, successions and weekends, with the
-most shifts per type and nights priced by multipliers; CP-SAT prices the person only when that
-path neither prices out nor proves that nothing does. The programme takes a few milliseconds
-where a CP-SAT solve takes up to :data:`PRICE_SECONDS` and may stop short of the cheapest
-roster: on Instance16 the root stalled after 4.3 s at 3,225.6 (best known 3,225), where
-before it stood at 3,463 after 25 s.
+On a horizon of eight weeks or more (:data:`PATHS_DAYS`), a person whose rules are all per day,
+per run or over the horizon (Curtois & Qu's, not the hospital's weekly rest) is priced first by
+a dynamic programme over the days (:mod:`solvers.roster.paths`): exact for the minutes, runs,
+successions and weekends, with the most shifts per type and nights priced by multipliers;
+CP-SAT prices the person only when that path neither prices out nor proves that nothing does.
+Over such horizons a CP-SAT solve of :data:`PRICE_SECONDS` stops short of the cheapest roster:
+on Instance16 the root stalled after 4.3 s at 3,225.6 (best known 3,225) with the programme,
+where with CP-SAT alone it stood at 3,463 after 25 s. The programme also gives the master its
+first columns when no start roster is given (:func:`_seed`).
 
 Fairness spreads, which tie people of a group together, are left out of the master (they are
 never negative, so the bound holds); the roster is valued in full by the caller. A hard cover
@@ -80,6 +81,14 @@ Instance8, one solve at a time, 0.5 s at most gave the same root, 1,297.5, in 40
 44 s against 49 rounds and 49 s. At 0.02 s, two at a time, the root after 40 s was worse on
 Instance12 (4,224 against 4,137; two thirds of the solves stopped at the limit)."""
 
+PATHS_DAYS = 56
+"""Persons of a horizon of at least this many days are priced by the dynamic programme first
+(:mod:`solvers.roster.paths`). On shorter ones a CP-SAT solve of :data:`PRICE_SECONDS` finds
+the cheapest roster and several more on its way, and the root went further in the same time:
+Instance14 (42 days) 1,282 against 1,404 with the programme after 25 s, Instance15 (42 days)
+3,972 against 4,674; on longer ones it stops short: Instance16 (56 days) stood at 3,463 after
+25 s, where with the programme the root stalled after 4.3 s at 3,225.6 (best known 3,225)."""
+
 REDUCED_COST = 0.5
 """A column enters the master when its reduced cost is below minus this (objectives are
 integral)."""
@@ -109,6 +118,9 @@ class Relaxation:
     columns: int
     rounds: int
     """Rounds of pricing."""
+    seeded: float
+    """``time.perf_counter()`` when every person had a column (the heaviest columns were a
+    roster from then on)."""
 
     def kept(self) -> IntArray:
         """(S, D) the shift that every column a person uses works on the day (-1 for the day
@@ -139,7 +151,8 @@ class _Person:
             self.base[index] = self.base.get(index, 0) + SCALE * int(coeff)
         self.offset = float(objective.offset)
         self.cells = {(d, t, c): var.index for (_, d, t, c), var in self.built.vars.y.items()}
-        self.paths = Paths(self.problem) if supported(self.problem) else None
+        long = problem.n_days >= PATHS_DAYS
+        self.paths = Paths(self.problem) if long and supported(self.problem) else None
 
     def price(self, credit: dict[Cell, int], enough: float = -math.inf) -> _Priced:
         """Rosters of the person with each cell credited with ``credit`` (in 1/:data:`SCALE`
@@ -383,6 +396,7 @@ def relax(
                 if valued is None:
                     raise ValueError(f"the start roster breaks a hard rule of staff {s}")
                 master.add(s, own, valued)
+        seeded = time.perf_counter()
         while True:
             duals = master.solve()
             history.append(duals.value)
@@ -422,7 +436,7 @@ def relax(
         shift=np.concatenate([r.shift for r in heaviest]),
         competence=np.concatenate([r.competence for r in heaviest]),
     )
-    return Relaxation(value, bound, worked, joined, len(master.columns), rounds)
+    return Relaxation(value, bound, worked, joined, len(master.columns), rounds, seeded)
 
 
 def _seed(

@@ -813,18 +813,19 @@ def _relaxation_over_personal_rosters(problem: RosterProblem) -> float:
     return float(h.getInfo().objective_function_value)
 
 
-@pytest.mark.parametrize("built", [True, False])
+@pytest.mark.parametrize(("built", "paths"), [(True, False), (False, False), (False, True)])
 def test_column_generation_reaches_the_relaxation_over_every_personal_roster(
-    built: bool, monkeypatch: pytest.MonkeyPatch
+    built: bool, paths: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Priced to optimality, the root's column generation ends at the optimum of the linear
     programme over every roster of each person (enumerated here with the checker), a bound below
-    the brute-force optimum, from a built roster or from priced first columns; the guided roster
-    meets every hard rule."""
+    the brute-force optimum, from a built roster or from priced first columns, priced by CP-SAT
+    or by the dynamic programme first; the guided roster meets every hard rule."""
     from solvers.roster import columns
     from solvers.roster.greedy import construct
 
     monkeypatch.setattr(columns, "PRICE_SECONDS", 10.0)
+    monkeypatch.setattr(columns, "PATHS_DAYS", 1 if paths else 10_000)
     monkeypatch.setattr(columns, "STALL_ROUNDS", 1_000)
     # 2 staff x 4 days x 2 shifts; the second may not follow the first; at most 2 days in a
     # row; at least 2 and 1 shifts of minutes; requests
