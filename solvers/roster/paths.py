@@ -8,20 +8,23 @@ arc costs:
 - the *state* after a day is the shift worked (or the day off), the length of the current run
   of working days (up to ``max_consecutive``) or of days off (up to ``min_consecutive_off``),
   whether the run of work began on the first day (minimum runs that touch the first day are
-  exempt) and the minutes worked so far, in units of the greatest common divisor of the shift
-  lengths. So ``max_consecutive``, ``min_consecutive``, ``min_consecutive_off``, forbidden
-  successions, the daily rest between consecutive days and ``[min_minutes, max_minutes]`` hold
-  on every path, exactly;
+  exempt), the weekends worked so far (up to ``max_weekends``) and the minutes worked so far,
+  in units of the greatest common divisor of the shift lengths. So ``max_consecutive``,
+  ``min_consecutive``, ``min_consecutive_off``, forbidden successions, the daily rest between
+  consecutive days, ``max_weekends`` and ``[min_minutes, max_minutes]`` hold on every path,
+  exactly;
 - the *arc* of a day costs the person's requests, the substitution cost of the competence
   covered, a split weekend on the Sunday, minus the credit of the (day, shift, competence)
   covered (the master's duals).
 
-Three rules count over the horizon and are not states: the most shifts of each type, weekends
-and nights. They are *priced*: a multiplier per rule is added to each shift (weekend, night)
-and taken off ``multiplier * most`` (Lagrangian relaxation). For any multipliers the path's value
-is a lower bound on the person's cheapest roster; a path that keeps the three rules is a
-roster. :meth:`Paths.price` raises the multiplier of a broken rule until the path keeps it
-(subgradient steps), and keeps the multipliers for the next call, whose credits differ little.
+Two rules count over the horizon and are not states: the most shifts of each type and nights.
+They are *priced*: a multiplier per rule is added to each such shift and ``multiplier * most``
+taken off (Lagrangian relaxation). For any multipliers the path's value is a lower bound on
+the person's cheapest roster; a path that keeps both rules is a roster. :meth:`Paths.price`
+moves the multipliers by subgradient steps and keeps them for the next call, whose credits
+differ little. With weekends priced too, the paths on Curtois & Qu's Instance8 (two weekends of
+four) were often no roster and the columns dearer than CP-SAT's; as a state they cost a factor
+of ``max_weekends + 1`` in states.
 
 Problems with the rules that look at a week (weekly minutes and rest), a rest over two days
 or a published roster are not for this (:func:`supported`): their persons are priced by CP-SAT.
