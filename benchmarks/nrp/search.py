@@ -12,8 +12,9 @@ Every step below calls the engine's roster solver on a :class:`models.roster.Ros
    within :data:`ROOT_START` of the time, else (the construction is stopped there) from
    columns priced as if no cell were covered. The construction's last people, finding little
    open cover that fits their rules, took 2 s each on Instance18 (20 s in all); from priced
-   columns, seed 0, 60 s, Instance17 ended at 6,112-6,189 and Instance18 at 5,033-5,300
-   against 6,625 and 6,446 from the construction in the same hour. CP-SAT
+   columns, 60 s, seeds 0-2, Instance17 ended at 5,885, 6,016 and 6,121 and Instance18 at
+   5,138, 5,430 and 5,028, against 6,625 and 6,446 from the construction (seed 0, the same
+   day). CP-SAT
    (:data:`PORTFOLIO` workers) then rosters the whole model with every (person, day) that is
    integral in the master kept
    (:func:`solvers.roster.columns.guided`) until :data:`GUIDED_SHARE`, and the whole model

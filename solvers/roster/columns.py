@@ -174,7 +174,7 @@ class _Person:
             rosters = [(roster(path), path.own) for path in paths]
             if math.isinf(lowest) or lowest >= enough:
                 return _Priced(rosters, lowest)  # nothing cheaper than enough
-            if any(path.own - path.credit < enough for path in paths):
+            if any(path.reduced < enough for path in paths):
                 return _Priced(rosters, lowest)
         coeffs = dict(self.base)
         for cell, index in self.cells.items():
