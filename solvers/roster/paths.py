@@ -281,13 +281,9 @@ class Paths:
             return None
         n_days = self.problem.n_days
         shift = np.full(n_days, -1, dtype=np.int64)
-        state: tuple[int, ...]
-        if best_work <= best_off:
-            index = np.unravel_index(np.argmin(work[..., low:]), work[..., low:].shape)
-            state = (*(int(i) for i in index[:-1]), int(index[-1]) + low)
-        else:
-            index = np.unravel_index(np.argmin(off[..., low:]), off[..., low:].shape)
-            state = (*(int(i) for i in index[:-1]), int(index[-1]) + low)
+        last = (work if best_work <= best_off else off)[..., low:]  # the minutes within bounds
+        index = np.unravel_index(np.argmin(last), last.shape)
+        state: tuple[int, ...] = (*(int(i) for i in index[:-1]), int(index[-1]) + low)
         for d in range(n_days - 1, 0, -1):
             work, off = history[d - 1]
             state = self._back(d, state, work, off, shift)
