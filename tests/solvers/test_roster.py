@@ -916,8 +916,8 @@ def test_a_guided_roster_meets_every_hard_rule_and_keeps_the_integral_days(seed:
     groups: the master's value is no dearer than the start's own columns (their cover and
     personal penalties; the spreads are not in the master); the heaviest columns and the guided
     roster pass the checker, and the guided roster works every day the master keeps as the
-    master has it."""
-    from solvers.roster.columns import guided, relax
+    master has it, and every other day as one of the person's columns in use."""
+    from solvers.roster.columns import INTEGRAL, guided, relax
     from solvers.roster.greedy import construct
 
     problem = _clinic_like(seed, days=14)
@@ -940,6 +940,12 @@ def test_a_guided_roster_meets_every_hard_rule_and_keeps_the_integral_days(seed:
     check = check_roster(problem, roster)
     assert check.feasible, check.violations
     assert np.array_equal(roster.shift[kept != -2], kept[kept != -2])
+    # every other day as one of the person's columns in use has it
+    weight = np.concatenate(
+        [1 - relaxation.worked.sum(axis=2, keepdims=True), relaxation.worked], 2
+    )
+    staff, days = np.nonzero(kept == -2)
+    assert (weight[staff, days, roster.shift[staff, days] + 1] > INTEGRAL).all()
 
 
 def test_column_generation_without_a_start_needs_a_roster_for_everyone() -> None:
