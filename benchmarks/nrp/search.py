@@ -14,10 +14,10 @@ Every step below calls the engine's roster solver on a :class:`models.roster.Ros
    open cover that fits their rules, took 2 s each on Instance18 (20 s in all); from priced
    columns, 60 s, seeds 0-2, Instance17 ended at 5,885, 6,016 and 6,121 and Instance18 at
    5,138, 5,430 and 5,028, against 6,625 and 6,446 from the construction (seed 0, the same
-   day). CP-SAT
-   (:data:`PORTFOLIO` workers) then rosters the whole model with every (person, day) that is
-   integral in the master kept
-   (:func:`solvers.roster.columns.guided`) until :data:`GUIDED_SHARE`, and the whole model
+   day). CP-SAT (:data:`PORTFOLIO` workers) then rosters the whole model narrowed to the
+   master's columns in use, every (person, day) that is integral there kept and every other one
+   held to the shifts (or the day off) of the person's columns of positive weight
+   (:func:`solvers.roster.columns.guided`), until :data:`GUIDED_SHARE`, and the whole model
    from the best roster so far (a complete hint) for the rest, with HiGHS beside it, which
    proves the small ones optimal.
 3. **Otherwise**, up to :data:`WHOLE_LIMIT` cells, CP-SAT solves the whole model from the
@@ -68,14 +68,19 @@ ROOT_SHARE = 0.5
 14 and 15 had not stalled after 30 s)."""
 
 GUIDED_SHARE = 0.75
-"""Share of the time by which the guided solve ends (sooner when it proves its kept model
+"""Share of the time by which the guided solve ends (sooner when it proves its narrowed model
 optimal); CP-SAT's whole-model solve from the best roster takes the rest.
 
 At 60 s on 2 cores, seed 0, in one hour, guided against the dive it replaces (the dive's
 roster, then the whole model for the last third): Instance5 1,145 against 1,145, 6 1,950
 against 1,951, 7 1,058 against 1,064, 8 1,305 against 1,509, 9 443 against 444, 10 4,631
 against 4,731, 11 3,443 against 3,443, 12 4,812 against 4,726, 14 1,488 against 1,715 (best
-known 1,143, 1,950, 1,056, 1,300, 439, 4,631, 3,443, 4,040 and 1,278)."""
+known 1,143, 1,950, 1,056, 1,300, 439, 4,631, 3,443, 4,040 and 1,278).
+
+Narrowed (2026-12-06), seeds 0 and 1, until this share against until 0.7 with the kept days
+alone from the narrowed roster until 0.8: Instance8 1,304 twice against 1,397 and 1,396, 12
+4,062 and 4,263 against 4,261 and 4,159, 14 1,279 twice against 1,282 and 1,281, 15 4,408 and
+4,806 against 4,803 and 4,697."""
 
 WHOLE_LIMIT = 200_000
 """Largest problem for the whole-model solve; above it the neighbourhood search alone
