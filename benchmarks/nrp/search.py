@@ -17,9 +17,10 @@ Every step below calls the engine's roster solver on a :class:`models.roster.Ros
    day). CP-SAT (:data:`PORTFOLIO` workers) then rosters the whole model narrowed to the
    master's columns in use, every (person, day) that is integral there kept and every other one
    held to the shifts (or the day off) of the person's columns of positive weight
-   (:func:`solvers.roster.columns.guided`), until :data:`GUIDED_SHARE`, and the whole model
-   from the best roster so far (a complete hint) for the rest, with HiGHS beside it, which
-   proves the small ones optimal.
+   (:func:`solvers.roster.columns.guided`), until :data:`GUIDED_SHARE`; if it proves that
+   model optimal sooner, the kept days alone from its roster until then. The whole model from
+   the best roster so far (a complete hint) takes the rest, with HiGHS beside it, which proves
+   the small ones optimal.
 3. **Otherwise**, up to :data:`WHOLE_LIMIT` cells, CP-SAT solves the whole model from the
    greedy roster until :data:`WHOLE_SHARE` of the time, with HiGHS beside it up to
    :data:`BOUND_LIMIT` cells, and the **large neighbourhood search** of the solver
@@ -80,7 +81,10 @@ known 1,143, 1,950, 1,056, 1,300, 439, 4,631, 3,443, 4,040 and 1,278).
 Narrowed (2026-12-06), seeds 0 and 1, until this share against until 0.7 with the kept days
 alone from the narrowed roster until 0.8: Instance8 1,304 twice against 1,397 and 1,396, 12
 4,062 and 4,263 against 4,261 and 4,159, 14 1,279 twice against 1,282 and 1,281, 15 4,408 and
-4,806 against 4,803 and 4,697."""
+4,806 against 4,803 and 4,697. The kept days alone after a narrowed model proved optimal
+early (seed 1): Instance5 1,146, 6 1,952, 7 1,058 against 1,148, 1,951 and 1,062 narrowed
+alone and 1,146, 1,950 and 1,057 with the kept days alone; seed 0: Instance14 1,278, the best
+known value, 12 4,050, 8 1,402."""
 
 WHOLE_LIMIT = 200_000
 """Largest problem for the whole-model solve; above it the neighbourhood search alone
@@ -213,11 +217,15 @@ def search(
         assert relaxation is not None
         if math.isfinite(relaxation.bound):
             bound = math.ceil(relaxation.bound - 1e-6)  # objectives are integral
-        left = time_limit * GUIDED_SHARE - (time.perf_counter() - started)
-        options = SolveOptions(time_limit=max(1.0, left), num_workers=PORTFOLIO, seed=seed)
-        found = guided(problem, relaxation, options) if best > bound else None
-        if found is not None and (value := objective(problem, found.shift)) <= best:
-            shift, best = found.shift, value
+        found = None
+        for narrow in (True, False):  # the kept days alone when the narrowed model is done
+            left = time_limit * GUIDED_SHARE - (time.perf_counter() - started)
+            if best <= bound or (left < 1.0 and not narrow):
+                break
+            options = SolveOptions(time_limit=max(1.0, left), num_workers=PORTFOLIO, seed=seed)
+            found = guided(problem, relaxation, options, narrow=narrow, hint=found)
+            if found is not None and (value := objective(problem, found.shift)) <= best:
+                shift, best = found.shift, value
     if cells <= whole_limit and best > bound:
         spent = time.perf_counter() - started
         options = SolveOptions(

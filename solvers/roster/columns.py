@@ -469,14 +469,19 @@ def _seed(
 
 
 def guided(
-    problem: RosterProblem, relaxation: Relaxation, options: SolveOptions
+    problem: RosterProblem,
+    relaxation: Relaxation,
+    options: SolveOptions,
+    narrow: bool = True,
+    hint: RosterSolution | None = None,
 ) -> RosterSolution | None:
     """CP-SAT on the whole model of ``problem`` narrowed to what ``relaxation`` uses: every
-    (person, day) that is integral there is kept as it is (:meth:`Relaxation.kept`), and every
-    other one to what the person's columns in use (weight above :data:`INTEGRAL`) do that day,
-    one of their shifts or, if one of them rests, the day off; the competence stays free. It
-    starts from the roster of each person's heaviest column, which is in the narrowed model.
-    None when it finds no roster in time.
+    (person, day) that is integral there is kept as it is (:meth:`Relaxation.kept`), and, when
+    ``narrow``, every other one to what the person's columns in use (weight above
+    :data:`INTEGRAL`) do that day, one of their shifts or, if one of them rests, the day off;
+    the competence stays free. It starts from ``hint`` (a roster of that model), by default
+    the roster of each person's heaviest column, which is in the narrowed model. None when it
+    finds no roster in time.
 
     Keeping the integral days alone left a model as large as the whole one on the instances
     whose master is integral on fewer days. Narrowed, from the same roots (25-30 s), 15 s,
@@ -495,12 +500,12 @@ def guided(
         for t, var in built.vars.x[s][d].items():
             if kept[s, d] != -2:
                 values[var.index] = int(t == kept[s, d])
-            elif worked[s, d, t] <= INTEGRAL:
+            elif narrow and worked[s, d, t] <= INTEGRAL:
                 values[var.index] = 0
-        if kept[s, d] == -2 and worked[s, d].sum() >= 1 - INTEGRAL:  # no column rests then
+        if narrow and kept[s, d] == -2 and worked[s, d].sum() >= 1 - INTEGRAL:  # none rests
             values[built.vars.work[s][d].index] = 1
     fix(built.model, values)
-    _add_hint(built, problem, relaxation.heaviest)
+    _add_hint(built, problem, relaxation.heaviest if hint is None else hint)
     solver = cp_model.CpSolver()
     _apply_options(solver, options)
     code = solver.solve(built.model)

@@ -916,7 +916,8 @@ def test_a_guided_roster_meets_every_hard_rule_and_keeps_the_integral_days(seed:
     groups: the master's value is no dearer than the start's own columns (their cover and
     personal penalties; the spreads are not in the master); the heaviest columns and the guided
     roster pass the checker, and the guided roster works every day the master keeps as the
-    master has it, and every other day as one of the person's columns in use."""
+    master has it, and every other day as one of the person's columns in use (narrowed), or
+    as it likes (the integral days alone kept, from the narrowed roster)."""
     from solvers.roster.columns import INTEGRAL, guided, relax
     from solvers.roster.greedy import construct
 
@@ -946,6 +947,12 @@ def test_a_guided_roster_meets_every_hard_rule_and_keeps_the_integral_days(seed:
     )
     staff, days = np.nonzero(kept == -2)
     assert (weight[staff, days, roster.shift[staff, days] + 1] > INTEGRAL).all()
+    options = SolveOptions(time_limit=5.0, num_workers=2, seed=seed)
+    wider = guided(problem, relaxation, options, narrow=False, hint=roster)
+    assert wider is not None
+    check = check_roster(problem, wider)
+    assert check.feasible, check.violations
+    assert np.array_equal(wider.shift[kept != -2], kept[kept != -2])
 
 
 def test_column_generation_without_a_start_needs_a_roster_for_everyone() -> None:
