@@ -69,7 +69,7 @@ ROOT_SHARE = 0.5
 14 and 15 had not stalled after 30 s)."""
 
 GUIDED_SHARE = 0.75
-"""Share of the time by which the guided solve ends (sooner when it proves its narrowed model
+"""Share of the time by which the guided solves end (sooner when the last one proves its model
 optimal); CP-SAT's whole-model solve from the best roster takes the rest.
 
 At 60 s on 2 cores, seed 0, in one hour, guided against the dive it replaces (the dive's

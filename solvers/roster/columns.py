@@ -497,13 +497,13 @@ def guided(
     kept, worked = relaxation.kept(), relaxation.worked
     values: dict[int, int] = {}
     for s, d in np.ndindex(kept.shape):
-        for t, var in built.vars.x[s][d].items():
-            if kept[s, d] != -2:
-                values[var.index] = int(t == kept[s, d])
-            elif narrow and worked[s, d, t] <= INTEGRAL:
-                values[var.index] = 0
-        if narrow and kept[s, d] == -2 and worked[s, d].sum() >= 1 - INTEGRAL:  # none rests
-            values[built.vars.work[s][d].index] = 1
+        day = built.vars.x[s][d]
+        if kept[s, d] != -2:
+            values.update({var.index: int(t == kept[s, d]) for t, var in day.items()})
+        elif narrow:
+            values.update({var.index: 0 for t, var in day.items() if worked[s, d, t] <= INTEGRAL})
+            if worked[s, d].sum() >= 1 - INTEGRAL:  # no column in use rests that day
+                values[built.vars.work[s][d].index] = 1
     fix(built.model, values)
     _add_hint(built, problem, relaxation.heaviest if hint is None else hint)
     solver = cp_model.CpSolver()
