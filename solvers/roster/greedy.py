@@ -119,8 +119,8 @@ def construct(
     soft = replace(problem, weekend_fairness=0, night_fairness=0)
     if problem.cover_min_weight == 0 and problem.cover_min.any():
         soft = replace(soft, cover_min_weight=max(1_000, MINIMUM_WEIGHT * heaviest))
-    weight = _split_weekend(problem, heaviest)
-    whole = soft if weight == soft.split_weekend else replace(soft, split_weekend=weight)
+    guide = weekend_guide(problem)
+    whole = soft if guide == 0 else replace(soft, split_weekend=guide)
     caps = _night_caps(problem)
     shift = np.full((problem.n_staff, problem.n_days), -1, dtype=np.int64)
     current = RosterSolution(shift=shift, competence=shift.copy())
@@ -166,17 +166,19 @@ def construct(
     return current
 
 
-def _split_weekend(problem: RosterProblem, heaviest: int) -> int:
-    """The weight of a split weekend in the persons' solves: the problem's own, or when
-    weekends are scarce (:data:`SCARCE_WEEKENDS`) and it has none,
-    :data:`SPLIT_WEEKEND_SHARE` of the heaviest under-cover weight."""
+def weekend_guide(problem: RosterProblem) -> int:
+    """The weight of a split weekend that guides the construction (and the neighbourhood
+    search after it) when weekends are scarce (:data:`SCARCE_WEEKENDS`):
+    :data:`SPLIT_WEEKEND_SHARE` of the heaviest under-cover weight; 0 when they are not, or
+    when the problem weighs split weekends itself."""
     weekends = problem.weekend_days()
     if problem.split_weekend > 0 or not weekends:
-        return problem.split_weekend
+        return 0
     wanted = sum(int(problem.cover_target[list(days)].sum()) for days in weekends)
     may = 2 * int(np.minimum(problem.max_weekends, len(weekends)).sum())
     if wanted < SCARCE_WEEKENDS * may:
         return 0
+    heaviest = int(problem.cover_under_weight.max(initial=0))
     return max(1, round(SPLIT_WEEKEND_SHARE * heaviest))
 
 

@@ -397,6 +397,7 @@ def improve(
     *,
     objective: int | None = None,
     bound: float | Callable[[], float] = -math.inf,
+    split_weekend: int = 0,
 ) -> LnsResult:
     """Improve ``solution`` by large neighbourhood search for ``time_limit`` seconds.
 
@@ -424,6 +425,12 @@ def improve(
         A lower bound known from elsewhere, or a function that returns the latest one (a
         bound that rises while the search runs): the search stops when it is reached, or is
         within the gap limits of ``options``.
+    split_weekend
+        A weight per split weekend (worked on one of its two days) added to the problem's own
+        in the neighbourhoods' solves and in what the search keeps, not in the objective it
+        returns: a guide for when weekends are scarce
+        (:func:`solvers.roster.greedy.weekend_guide`). The roster returned is the best one by
+        the problem's own objective among those the search kept.
 
     Returns
     -------
@@ -437,9 +444,14 @@ def improve(
     deadline = started + time_limit
     options = options or SolveOptions(num_workers=1)
     rng = random.Random(options.seed)
-    best = objective if objective is not None else value_of(problem, solution)
-    if best is None:
+    value = objective if objective is not None else value_of(problem, solution)
+    if value is None:
         raise ValueError("improve needs a roster that meets every hard rule")
+    current = kept_value = value  # the problem's own objective of solution and of kept
+    kept = solution
+    pairs = _weekend_pairs(problem) if split_weekend > 0 else None
+    if pairs is not None:
+        problem = replace(problem, split_weekend=problem.split_weekend + split_weekend)
     # by kind (a window of days, or staff): the size, the gain per second and the seconds per
     # neighbourhood lately, and the neighbourhoods solved to optimality without a gain since
     # the last gain or change of size
@@ -451,7 +463,7 @@ def improve(
     while True:
         left = deadline - time.perf_counter()
         known = bound() if callable(bound) else bound
-        if left < 0.2 or options.within_gap(best, known):
+        if left < 0.2 or options.within_gap(kept_value, known):
             break
         by_days = rng.random() < _odds_of_days(record[True], record[False])
         if not by_days and not queue:  # each person leads one neighbourhood a pass
@@ -499,14 +511,32 @@ def improve(
         competence = solution.competence.copy()
         shift[np.ix_(free, days)] = found.solution.shift
         competence[np.ix_(free, days)] = found.solution.competence
+        gained = before - after
+        if pairs is not None:  # the guide's part of the gain is not the problem's own
+            gained -= split_weekend * (_split(solution.shift, pairs) - _split(shift, pairs))
         solution = RosterSolution(shift=shift, competence=competence)  # an equal one too
-        if after < before:
-            improvements += 1
-            best -= before - after
-            if progress is not None:
-                elapsed = time.perf_counter() - started
-                progress(Progress(elapsed, float(best), known, improvements))
-    return LnsResult(solution, int(best), count, improvements)
+        current -= gained
+        if current <= kept_value:
+            better = current < kept_value
+            kept, kept_value = solution, current
+            if better:
+                improvements += 1
+                if progress is not None:
+                    elapsed = time.perf_counter() - started
+                    progress(Progress(elapsed, float(kept_value), known, improvements))
+    return LnsResult(kept, int(kept_value), count, improvements)
+
+
+def _weekend_pairs(problem: RosterProblem) -> IntArray | None:
+    """(W, 2) the Saturday and Sunday of each whole weekend of the horizon; None if none."""
+    pairs = [days for days in problem.weekend_days() if len(days) == 2]
+    return np.array(pairs, dtype=np.int64) if pairs else None
+
+
+def _split(shift: IntArray, pairs: IntArray) -> int:
+    """Weekends worked on one of their two days in ``shift``."""
+    worked = shift[:, pairs] >= 0
+    return int((worked[:, :, 0] != worked[:, :, 1]).sum())
 
 
 def _pass(problem: RosterProblem, free: IntArray, window: range, by_days: bool) -> int:

@@ -600,7 +600,8 @@ def test_scarce_weekends_are_kept_whole_in_the_construction_until_a_solve_runs_o
     24 shifts: weekends are scarce, so each person's solve weighs a split weekend at 0.3 of
     the heaviest under-cover weight (10), until a solve ends short of its gap (here the second,
     made to look so); the rest go without, and the roster meets every hard rule. With
-    weekends to spare there is no such weight, and a problem's own weight is kept."""
+    weekends to spare there is no such weight, nor when the problem weighs split weekends
+    itself (its own weight is kept)."""
     from solvers.roster import greedy
 
     module = importlib.import_module("solvers.roster.solve")  # the package exports solve()
@@ -616,7 +617,7 @@ def test_scarce_weekends_are_kept_whole_in_the_construction_until_a_solve_runs_o
 
     monkeypatch.setattr(module, "solve", recorded)
     problem = _clinic_like(0, days=14)
-    assert greedy._split_weekend(problem, 10) == 3
+    assert greedy.weekend_guide(problem) == 3
     built = greedy.construct(problem, 60.0, SolveOptions(seed=0))
     assert built is not None
     assert weights[:2] == [3, 3]
@@ -625,8 +626,46 @@ def test_scarce_weekends_are_kept_whole_in_the_construction_until_a_solve_runs_o
     assert check.feasible, check.violations
     # half the cover (6 weekend shifts) against two weekends each (24 days)
     spare = replace(problem, cover_target=problem.cover_target // 2, max_weekends=np.full(6, 2))
-    assert greedy._split_weekend(spare, 10) == 0
-    assert greedy._split_weekend(replace(spare, split_weekend=5), 10) == 5
+    assert greedy.weekend_guide(spare) == 0
+    assert greedy.weekend_guide(replace(problem, split_weekend=5)) == 0
+    weights.clear()
+    assert greedy.construct(replace(problem, split_weekend=5), 60.0, SolveOptions(seed=0))
+    assert set(weights) == {5}
+
+
+def test_the_search_weighs_split_weekends_as_a_guide_and_keeps_its_own_objective(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With scarce weekends the neighbourhood search may weigh a split weekend on top of the
+    problem's own weights in its solves; it returns the best of its rosters by the problem's
+    own objective, with that objective (the checker's), never worse than the start however
+    heavy the guide."""
+    from solvers.roster.lns import improve
+
+    module = importlib.import_module("solvers.roster.solve")
+    weights: set[int] = set()
+    resolve = module.resolve
+
+    def recorded(sub: RosterProblem, *args: Any) -> Any:
+        weights.add(sub.split_weekend)
+        return resolve(sub, *args)
+
+    monkeypatch.setattr(module, "resolve", recorded)
+    problem = replace(_clinic_like(0, days=14), split_weekend=2)
+    first = solve(
+        problem, SolveOptions(num_workers=1, seed=0, native={"stop_after_first_solution": True})
+    )
+    assert first.solution is not None
+    start = check_roster(problem, first.solution).objective
+    for guide in (3, 1_000):
+        weights.clear()
+        options = SolveOptions(num_workers=1, seed=0)
+        result = improve(problem, first.solution, 3.0, options, objective=start, split_weekend=guide)
+        assert weights == {2 + guide}
+        check = check_roster(problem, result.solution)
+        assert check.feasible, check.violations
+        assert check.objective == result.objective <= start
+        assert result.neighbourhoods > 0
 
 
 def _night_group(days: int = 14) -> RosterProblem:
