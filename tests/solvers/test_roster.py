@@ -660,7 +660,9 @@ def test_the_search_weighs_split_weekends_as_a_guide_and_keeps_its_own_objective
     for guide in (3, 1_000):
         weights.clear()
         options = SolveOptions(num_workers=1, seed=0)
-        result = improve(problem, first.solution, 3.0, options, objective=start, split_weekend=guide)
+        result = improve(
+            problem, first.solution, 3.0, options, objective=start, split_weekend=guide
+        )
         assert weights == {2 + guide}
         check = check_roster(problem, result.solution)
         assert check.feasible, check.violations
