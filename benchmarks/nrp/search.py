@@ -41,9 +41,11 @@ Every step below calls the engine's roster solver on a :class:`models.roster.Ros
    weight (a third of a shift short, 30) gave 3,980 and 4,187, and 5,168 and 5,591; 80 gave
    4,531 and 4,388, and 5,595 and 5,409.
 
-The run's lower bound is the better of column generation's (a Lagrangian bound from its pricing
-solves, :attr:`solvers.roster.columns.Relaxation.bound`) and the whole-model solve's; a roster
-that meets it ends the run. The sub-problems of the search (:func:`solvers.roster.lns.subproblem`)
+The run's lower bound is the best of three: the shifts short that the staff's limits force
+(:func:`solvers.roster.bounds.capacity_bound`: Instance15's nights, Instance18's, 21's and 22's
+weekends), column generation's (a Lagrangian bound from its pricing solves,
+:attr:`solvers.roster.columns.Relaxation.bound`) and the whole-model solve's; a roster that
+meets it ends the run. The sub-problems of the search (:func:`solvers.roster.lns.subproblem`)
 are exact: fixed staff leave the problem and their shifts come off the cover target, so each
 sub-roster is a roster of the whole problem and its objective differs from the whole one by a
 constant.
@@ -61,6 +63,7 @@ from models.roster import IntArray, RosterProblem, RosterSolution
 from models.solve import SolveStatus
 from solvers.common import SolveOptions
 from solvers.roster import solve
+from solvers.roster.bounds import capacity_bound
 from solvers.roster.columns import applies, guided, relax
 from solvers.roster.greedy import construct, weekend_guide
 from solvers.roster.lns import improve
@@ -126,8 +129,9 @@ class SearchResult:
     objective: float
     """The objective as the solver computed it (the benchmark re-evaluates it)."""
     bound: float
-    """A lower bound: the better of column generation's and the whole model's; ``-inf`` when
-    none was computed."""
+    """A lower bound: the best of what the staff's limits force (0 at least,
+    :func:`solvers.roster.bounds.capacity_bound`), column generation's and the whole
+    model's."""
     status: SolveStatus
     first_feasible: float | None
     """Seconds until the first complete roster existed."""
@@ -195,7 +199,7 @@ def search(
     deadline = started + time_limit
     cells = int(problem.available.sum())
     columns = problem.n_staff * problem.n_days <= columns_limit
-    bound = float("-inf")
+    bound = float(capacity_bound(problem))
     iterations = 0
 
     def done(shift: IntArray | None, best: float, status: SolveStatus) -> SearchResult:
@@ -229,7 +233,7 @@ def search(
             relaxation = relax(problem, _roster(shift), left, workers=workers)
         assert relaxation is not None
         if math.isfinite(relaxation.bound):
-            bound = math.ceil(relaxation.bound - 1e-6)  # objectives are integral
+            bound = max(bound, math.ceil(relaxation.bound - 1e-6))  # objectives are integral
         found = None
         for narrow in (True, False):  # the kept days alone when the narrowed model is done
             left = time_limit * GUIDED_SHARE - (time.perf_counter() - started)

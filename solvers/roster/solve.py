@@ -14,6 +14,7 @@ from models.roster import RosterResult, RosterSolution
 from models.solve import SolveStats, SolveStatus
 from solvers.common import Progress, ProgressCallback, SolveOptions
 from solvers.cpsat import Reporter, integral, integral_bound
+from solvers.roster.bounds import capacity_bound
 from solvers.roster.constraints import add_hard_rules, cover_cells
 from solvers.roster.decompose import Part, parts, restrict, restrict_solution
 from solvers.roster.greedy import construct, weekend_guide
@@ -732,4 +733,6 @@ def solve(
         result = _solve_whole(problem, options, progress, hint, share, mip)
     else:
         result = _solve_parts(problem, pieces, options, progress, hint, share, mip)
+    if result.stats.status.has_solution:  # what the staff's limits force short bounds it too
+        result = replace(result, stats=_with_bound(result.stats, capacity_bound(problem)))
     return result

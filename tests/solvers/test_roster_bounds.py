@@ -1,0 +1,105 @@
+"""The capacity bound (solvers.roster.bounds): exact where the staff's limits are the whole
+cost, never above the optimum, and carried by the solve's result."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from engine.check.roster import check_roster
+from models.roster import RosterProblem, roster_problem
+from models.solve import SolveStatus
+from solvers.common import SolveOptions
+from solvers.roster import solve
+from solvers.roster.bounds import capacity_bound
+from tests.solvers.test_roster import problems
+
+pytestmark = pytest.mark.solver
+
+ONE_WORKER = SolveOptions(num_workers=1, seed=0, time_limit=20)
+
+
+def _one_type(max_shifts: list[int], weights: list[int]) -> RosterProblem:
+    """Two people, a week from a Monday, one shift a day wanted, each day's shift short
+    costing its weight; at most ``max_shifts`` shifts each."""
+    days = len(weights)
+    return roster_problem(
+        2,
+        days,
+        [480],
+        first_weekday=0,
+        cover_target=np.ones((days, 1, 1), dtype=np.int64),
+        cover_under_weight=np.array(weights, dtype=np.int64).reshape(days, 1, 1),
+        cover_over_weight=np.ones((days, 1, 1), dtype=np.int64),
+        max_shifts=[[s] for s in max_shifts],
+    )
+
+
+def test_the_shifts_a_type_allows_bound_the_cost_by_its_cheapest_days() -> None:
+    """Five shifts for seven days: two are short, at best on the days weighing 3 and 4."""
+    problem = _one_type([2, 3], [5, 4, 3, 9, 9, 9, 9])
+    assert capacity_bound(problem) == 3 + 4
+    result = solve(problem, ONE_WORKER)
+    assert result.solution is not None
+    assert result.stats.objective == 7
+    assert result.stats.bound == 7
+    assert result.stats.status is SolveStatus.OPTIMAL
+
+
+def test_a_type_the_staff_can_cover_forces_nothing() -> None:
+    assert capacity_bound(_one_type([4, 3], [5, 4, 3, 9, 9, 9, 9])) == 0
+
+
+def _weekends(available: np.ndarray | None = None) -> RosterProblem:
+    """Three people, two weeks from a Monday, two wanted on every weekend day (8 in all) at 3
+    a person short; the people may work one, one and no weekend."""
+    days = 14
+    target = np.zeros((days, 2, 1), dtype=np.int64)
+    target[[5, 6, 12, 13], 0, 0] = 2
+    return roster_problem(
+        3,
+        days,
+        [480, 480],
+        first_weekday=0,
+        cover_target=target,
+        cover_under_weight=np.full((days, 2, 1), 3, dtype=np.int64),
+        max_weekends=[1, 1, 0],
+        **({} if available is None else {"available": available}),
+    )
+
+
+@pytest.mark.parametrize(
+    ("off", "short"),
+    [
+        ([], 4),  # two whole weekends of the 8 days: 4 short
+        ([5, 6, 12], 5),  # the first person may work one weekend day only
+    ],
+)
+def test_the_weekends_the_staff_may_work_bound_the_weekend_days_short(
+    off: list[int], short: int
+) -> None:
+    available = np.ones((3, 14, 2), dtype=bool)
+    available[0, off, :] = False
+    problem = _weekends(available)
+    assert capacity_bound(problem) == 3 * short
+    result = solve(problem, ONE_WORKER)
+    assert result.solution is not None
+    assert result.stats.objective == 3 * short
+    assert result.stats.status is SolveStatus.OPTIMAL
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=problems())
+def test_the_bound_is_never_above_a_proved_optimum(problem: RosterProblem) -> None:
+    """On random problems of every rule: no roster costs less than the bound (the optimum
+    when the solver proves it, else any roster it returns, as the checker counts it)."""
+    bound = capacity_bound(problem)
+    assert bound >= 0
+    result = solve(problem, SolveOptions(num_workers=1, seed=0, time_limit=10))
+    if result.solution is None:
+        return
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert bound <= check.objective
+    assert result.stats.bound >= bound or result.stats.bound == result.stats.objective
