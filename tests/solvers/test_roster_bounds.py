@@ -51,7 +51,7 @@ def test_a_type_the_staff_can_cover_forces_nothing() -> None:
     assert capacity_bound(_one_type([4, 3], [5, 4, 3, 9, 9, 9, 9])) == 0
 
 
-def _weekends(available: np.ndarray | None = None) -> RosterProblem:
+def _weekends(available: np.ndarray) -> RosterProblem:
     """Three people, two weeks from a Monday, two wanted on every weekend day (8 in all) at 3
     a person short; the people may work one, one and no weekend."""
     days = 14
@@ -65,7 +65,7 @@ def _weekends(available: np.ndarray | None = None) -> RosterProblem:
         cover_target=target,
         cover_under_weight=np.full((days, 2, 1), 3, dtype=np.int64),
         max_weekends=[1, 1, 0],
-        **({} if available is None else {"available": available}),
+        available=available,
     )
 
 
