@@ -25,8 +25,9 @@ Every step below calls the engine's roster solver on a :class:`models.roster.Ros
    greedy roster until :data:`WHOLE_SHARE` of the time, with HiGHS beside it up to
    :data:`BOUND_LIMIT` cells, and the **large neighbourhood search** of the solver
    (:func:`solvers.roster.lns.improve`, the mechanism the engine's solve uses too) takes the
-   rest: free all staff over a window of days, or some staff over the whole horizon, keep
-   everybody else, re-solve from the incumbent; keep the result when it is not worse.
+   rest: free all staff over a window of days, some staff over the whole horizon, or (over
+   eight weeks) some staff around a day short of a shift, led by someone who could take it;
+   keep everybody else, re-solve from the incumbent; keep the result when it is not worse.
    When weekends are scarce the search's solves weigh a split weekend as the construction does
    (:func:`solvers.roster.greedy.weekend_guide`), and the best roster by the benchmark's own
    objective is kept. The staff of Instance13, 19 and 20 may work 500, 516 and 1,260 weekend

@@ -11,21 +11,28 @@ there or take the day off, so every rule over the horizon is still checked in fu
 group's fixed members count in its spreads with the most and fewest weekends and nights they
 work (``RosterProblem.fairness_fixed``), and requests and changes go with their person.
 
-Two kinds of neighbourhood share the time: the staff of one competence over a window of days (cover
-is per day and competence, so this moves shifts between people who may take each other's; with one
-competence, all staff), and some staff over the whole horizon, or four weeks of a long one (moves a
-person's pattern; each person leads one such neighbourhood a pass, in a shuffled order). A
-neighbourhood's model holds only the whole weeks around its window (:func:`trimmed`): on a
-year-long horizon it is a tenth of the size. Each kind gets time in proportion to what it has
-gained per second lately, and at least a tenth. Each starts small, about one person or one day, and
-its size adapts: it doubles once a pass over the roster at that size, every person or every day
-freed about once, is solved to optimality without a gain, and it shrinks by 15 % when a solve runs
-out of time. From a roster built a person at a time (the 600-staff hospital's 160-person part,
-16,205), single people gain most per second, and 13 s of the search reached 6,310; starting at
-about 300 cells (five people there) and growing by 15 % after every solve proved optimal, with the
-kinds taking turns, it reached 13,955. From CP-SAT's roster of a Curtois & Qu instance, small
-neighbourhoods rarely gain, and doubling reaches useful sizes within a few passes (Instance5 from
-1,437, 20 s, seeds 0 and 1: 1,437 and 1,253; growing by 15 % a pass, 1,437 twice).
+Three kinds of neighbourhood share the time: the staff of one competence over a window of days
+(cover is per day and competence, so this moves shifts between people who may take each other's;
+with one competence, all staff); some staff over the whole horizon, or four weeks of a long one
+(moves a person's pattern; each person leads one such neighbourhood a pass, in a shuffled order);
+and, on a long horizon while the roster is short of a shift somewhere, some staff over four weeks
+around the short day, led by a person who could take the shift. Four weeks at random seldom hold
+the one day of a year on which a given person could fill a gap: from the README's roster of Curtois
+& Qu's Instance24 (364 days, 998 shifts short), 60 s of the search, seeds 0 and 1, reached 101,894
+and 103,487 with such neighbourhoods against 108,101 and 107,446 without. On a 28-day horizon,
+where the staff are freed over the whole of it anyway, they did worse (Instance13, the benchmark's
+minute, seeds 0-5: median 4,266 against 3,948), so they are left out there. A neighbourhood's model
+holds only the whole weeks around its window (:func:`trimmed`): on a year-long horizon it is a
+tenth of the size. Each kind gets time in proportion to what it has gained per second lately, and
+at least a tenth. Each starts small, about one person or one day, and its size adapts: it doubles
+once a pass over the roster at that size, every person or every day freed about once, is solved to
+optimality without a gain, and it shrinks by 15 % when a solve runs out of time. From a roster
+built a person at a time (the 600-staff hospital's 160-person part, 16,205), single people gain
+most per second, and 13 s of the search reached 6,310; starting at about 300 cells (five people
+there) and growing by 15 % after every solve proved optimal, with the kinds taking turns, it
+reached 13,955. From CP-SAT's roster of a Curtois & Qu instance, small neighbourhoods rarely gain,
+and doubling reaches useful sizes within a few passes (Instance5 from 1,437, 20 s, seeds 0 and 1:
+1,437 and 1,253; growing by 15 % a pass, 1,437 twice).
 """
 
 from __future__ import annotations
@@ -72,6 +79,13 @@ Instance19 (84) 6,258 against 5,738, Instance20 (182) 6,729 against 6,496, Insta
 KIND_FLOOR = 0.1
 """Each kind of neighbourhood gets at least this share of the time, however little it has
 gained lately."""
+
+DAYS, STAFF, SHORT = "days", "staff", "short"
+KINDS = (DAYS, STAFF, SHORT)
+"""The kinds of neighbourhood: everyone who may cover a competence over a window of days; some
+staff led by each person in turn; and, on a long horizon while the roster is short of a shift
+somewhere, some staff around the short day led by a person who could take it
+(:func:`_short_lead`)."""
 
 MEMORY = 1.0
 """Seconds of a kind's own search after which what it gained, and how long it took, count half
@@ -341,12 +355,14 @@ def neighbourhood(
     cells: int,
     by_days: bool,
     first: int | None = None,
+    day: int | None = None,
 ) -> tuple[IntArray, range]:
     """Free staff and a window of days holding about ``cells`` available cells.
 
     ``by_days``: everyone who may cover a random competence (everyone, with one competence)
     over a random window of days; else ``first`` (if given) and random staff over the whole
-    horizon, or over a random window of :data:`STAFF_DAYS` on a horizon more than twice that.
+    horizon, or over a random window of :data:`STAFF_DAYS` (holding ``day``, if given) on a
+    horizon more than twice that.
 
     A window of all staff of a problem of several competences holds people of every competence,
     and is a large model: on the 600-staff hospital's 211-person part (three nursing
@@ -368,7 +384,10 @@ def neighbourhood(
         return covering, range(start, start + width)
     days = range(problem.n_days)
     if _long(problem):
-        begin = rng.randrange(0, problem.n_days - STAFF_DAYS + 1)
+        low, high = 0, problem.n_days - STAFF_DAYS
+        if day is not None:
+            low, high = max(low, day - STAFF_DAYS + 1), min(high, day)
+        begin = rng.randrange(low, high + 1)
         days = range(begin, begin + STAFF_DAYS)
     order = list(range(problem.n_staff))
     rng.shuffle(order)
@@ -455,9 +474,9 @@ def improve(
     # by kind (a window of days, or staff): the size, the gain per second and the seconds per
     # neighbourhood lately, and the neighbourhoods solved to optimality without a gain since
     # the last gain or change of size
-    cells = {True: START_CELLS, False: START_CELLS}
-    record = {True: _Record(), False: _Record()}
-    idle = {True: 0, False: 0}
+    cells = dict.fromkeys(KINDS, START_CELLS)
+    record = {kind: _Record() for kind in KINDS}
+    idle = dict.fromkeys(KINDS, 0)
     queue: list[int] = []
     count = improvements = 0
     while True:
@@ -465,12 +484,24 @@ def improve(
         known = bound() if callable(bound) else bound
         if left < 0.2 or options.within_gap(kept_value, known):
             break
-        by_days = rng.random() < _odds_of_days(record[True], record[False])
-        if not by_days and not queue:  # each person leads one neighbourhood a pass
-            queue = list(range(problem.n_staff))
-            rng.shuffle(queue)
-        first = None if by_days else queue.pop()
-        free, window = neighbourhood(problem, rng, cells[by_days], by_days, first)
+        short = _short_cells(problem, solution) if _long(problem) else None
+        offered = [kind for kind in KINDS if kind != SHORT or (short is not None and len(short))]
+        kind = _choose({kind: record[kind] for kind in offered}, rng)
+        by_days = kind == DAYS
+        first = day = None
+        if kind == SHORT:
+            assert short is not None
+            aimed = _short_lead(problem, solution, short, rng)
+            if aimed is None:
+                kind = STAFF
+            else:
+                first, day = aimed
+        if kind == STAFF:
+            if not queue:  # each person leads one neighbourhood a pass
+                queue = list(range(problem.n_staff))
+                rng.shuffle(queue)
+            first = queue.pop()
+        free, window = neighbourhood(problem, rng, cells[kind], by_days, first, day)
         count += 1
         piece = trimmed(problem, solution, free, window)
         sub, days = piece.problem, np.arange(piece.days.start, piece.days.stop)
@@ -494,17 +525,17 @@ def improve(
             exact = value_of(sub, found.solution)
             after = before + 1 if exact is None else exact
         if after < before:
-            idle[by_days] = 0
+            idle[kind] = 0
         elif found.optimal:
-            idle[by_days] += 1
+            idle[kind] += 1
             # a pass over the roster found nothing better at this size: look wider
-            if idle[by_days] >= _pass(problem, free, window, by_days):
-                cells[by_days] = min(MAX_CELLS, 2 * cells[by_days])
-                idle[by_days] = 0
+            if idle[kind] >= _pass(problem, free, window, by_days):
+                cells[kind] = min(MAX_CELLS, 2 * cells[kind])
+                idle[kind] = 0
         if not found.optimal and found.wall_time >= 0.9 * SUB_TIME_LIMIT:
-            cells[by_days] = max(MIN_CELLS, int(cells[by_days] * 0.85))
-            idle[by_days] = 0
-        record[by_days].add(max(0, before - after), max(found.wall_time, 0.01))
+            cells[kind] = max(MIN_CELLS, int(cells[kind] * 0.85))
+            idle[kind] = 0
+        record[kind].add(max(0, before - after), max(found.wall_time, 0.01))
         if after > before:
             continue
         shift = solution.shift.copy()
@@ -525,6 +556,28 @@ def improve(
                     elapsed = time.perf_counter() - started
                     progress(Progress(elapsed, float(kept_value), known, improvements))
     return LnsResult(kept, int(kept_value), count, improvements)
+
+
+def _short_cells(problem: RosterProblem, solution: RosterSolution) -> IntArray:
+    """(K, 3) the (day, shift, competence) cells that ``solution`` covers below their target,
+    where being short has a weight."""
+    covered = _fixed_cover(problem, solution, np.arange(problem.n_staff))
+    return np.argwhere((covered < problem.cover_target) & (problem.cover_under_weight > 0))
+
+
+def _short_lead(
+    problem: RosterProblem, solution: RosterSolution, short: IntArray, rng: random.Random
+) -> tuple[int, int] | None:
+    """A person who could take a shift that a random one of the ``short`` cells lacks
+    (available for it, of its competence, not on that shift that day), and the cell's day;
+    None when nobody could for any of a few cells tried."""
+    for i in rng.sample(range(len(short)), min(len(short), 8)):
+        d, t, c = (int(v) for v in short[i])
+        can = problem.available[:, d, t] & problem.can_cover[:, c] & (solution.shift[:, d] != t)
+        who = np.flatnonzero(can)
+        if len(who):
+            return int(who[rng.randrange(len(who))]), d
+    return None
 
 
 def _weekend_pairs(problem: RosterProblem) -> IntArray | None:
@@ -574,21 +627,47 @@ class _Record:
         return self.seconds / self.solved if self.solved > 0 else None
 
 
-def _odds_of_days(days: _Record, staff: _Record) -> float:
-    """How often to free a window of days rather than some staff, so that each kind gets a
-    share of the time in proportion to what it has gained per second lately, and at least
-    :data:`KIND_FLOOR` of it. A kind not yet solved is tried first.
+def _odds(records: dict[str, _Record]) -> dict[str, float]:
+    """How often to free each kind of neighbourhood, so that each kind gets a share of the time
+    in proportion to what it has gained per second lately, and at least :data:`KIND_FLOOR` of
+    it. A kind not yet solved is tried first (the first such kind, in order).
 
     The gain per second of a kind is its recent gains over its recent seconds. The odds are of
     a count, so they need each kind's own time per neighbourhood. On Curtois & Qu's
     Instance12, 30 s from the roster built a person at a time, seeds 0, 1 and 2, this gave
-    5,584, 6,480 and 6,457. An average of each neighbourhood's own gain per second over its
-    last five or so (most of them 0, a few large) swung from one kind to the other and left
-    the windows of days, which gained a quarter as much per second, 80 % of the time: 7,262,
-    7,669 and 7,360. With a guess of 1 s per neighbourhood in place of a kind's own time, the
-    staff (solved in 0.03 s) came once in 233 with seed 1 (8,868)."""
-    if days.cost is None or staff.cost is None:
-        return 1.0 if days.cost is None else 0.0
-    total = days.rate + staff.rate
-    share = 0.5 if total <= 0 else min(1 - KIND_FLOOR, max(KIND_FLOOR, days.rate / total))
-    return share * staff.cost / (share * staff.cost + (1 - share) * days.cost)
+    5,584, 6,480 and 6,457 (windows of days and staff). An average of each neighbourhood's own
+    gain per second over its last five or so (most of them 0, a few large) swung from one kind
+    to the other and left the windows of days, which gained a quarter as much per second, 80 %
+    of the time: 7,262, 7,669 and 7,360. With a guess of 1 s per neighbourhood in place of a
+    kind's own time, the staff (solved in 0.03 s) came once in 233 with seed 1 (8,868)."""
+    for kind, record in records.items():
+        if record.cost is None:
+            return {other: float(other == kind) for other in records}
+    rates = {kind: record.rate for kind, record in records.items()}
+    share = dict.fromkeys(records, 1.0 / len(records))
+    low: set[str] = set()
+    while sum(rates.values()) > 0:  # those below the floor get it, the rest by their rates
+        high = {kind: rate for kind, rate in rates.items() if kind not in low}
+        rest, total = 1.0 - KIND_FLOOR * len(low), sum(high.values())
+        share = {
+            kind: KIND_FLOOR if kind in low else rest * (high[kind] / total if total > 0 else 0)
+            for kind in records
+        }
+        under = {kind for kind in high if share[kind] < KIND_FLOOR}
+        if not under or len(low | under) == len(records):
+            break
+        low |= under
+    per_count = {kind: share[kind] / (records[kind].cost or 1.0) for kind in records}
+    total = sum(per_count.values())
+    return {kind: odds / total for kind, odds in per_count.items()}
+
+
+def _choose(records: dict[str, _Record], rng: random.Random) -> str:
+    """A kind of neighbourhood drawn by :func:`_odds`."""
+    draw = rng.random()
+    odds = _odds(records)
+    for kind, chance in odds.items():
+        draw -= chance
+        if draw < 0:
+            return kind
+    return next(reversed(odds))

@@ -25,8 +25,11 @@ from models.solve import SolveStatus
 from solvers.common import SolveOptions
 from solvers.roster import solve
 from solvers.roster.lns import (
-    _odds_of_days,
+    _choose,
+    _odds,
     _Record,
+    _short_cells,
+    _short_lead,
     improve,
     neighbourhood,
     subproblem,
@@ -535,28 +538,92 @@ def test_a_window_of_days_frees_the_staff_of_one_competence() -> None:
     assert free.tolist() == list(range(problem.n_staff))
 
 
+def test_a_shift_short_leads_a_neighbourhood_around_its_day() -> None:
+    """The last Sunday of a 10-week horizon is a shift short and s0 may not work it: the lead
+    is s1 or s2, who may, with that Sunday as its day, and the neighbourhood it leads frees
+    four weeks that hold it, the lead first. A roster that covers every target has no cell
+    short."""
+    import random
+
+    days = 70
+    available = np.ones((3, days, 1), dtype=bool)
+    available[0, days - 1] = False
+    target = np.zeros((days, 1, 1), dtype=np.int64)
+    target[days - 1] = 1
+    problem = roster_problem(
+        3,
+        days,
+        [480],
+        available=available,
+        cover_target=target,
+        cover_under_weight=np.full((days, 1, 1), 100),
+    )
+    shift = np.full((3, days), -1)
+    shift[1, :5] = 0
+    roster = RosterSolution(shift=shift, competence=np.where(shift >= 0, 0, -1))
+    short = _short_cells(problem, roster)
+    assert short.tolist() == [[days - 1, 0, 0]]
+    rng = random.Random(0)
+    leads = {_short_lead(problem, roster, short, rng) for _ in range(20)}
+    assert leads == {(1, days - 1), (2, days - 1)}
+    for lead in (1, 2):
+        free, window = neighbourhood(problem, rng, 1, False, lead, days - 1)
+        assert free.tolist() == [lead]
+        assert days - 1 in window
+        assert len(window) == 28
+    nobody = replace(problem, available=available & False)
+    assert _short_lead(nobody, roster, short, rng) is None
+    one = RosterSolution(np.full((1, days), 0), np.full((1, days), 0))
+    assert len(_short_cells(roster_problem(1, days, [480], cover_target=target), one)) == 0
+
+
 def test_each_kind_of_neighbourhood_gets_time_by_its_gain_per_second() -> None:
-    """The search shares its time between windows of days and staff by what each gained per
+    """The search shares its time between kinds of neighbourhood by what each gained per
     second lately, whatever the size of each kind's neighbourhoods: quick ones that seldom gain
     and slow ones that always do, gaining as much per second, get half the time each."""
     days, staff = _Record(), _Record()
-    assert _odds_of_days(days, staff) == 1.0  # a kind not yet solved is tried first
+    records = {"days": days, "staff": staff}
+    assert _odds(records) == {"days": 1.0, "staff": 0.0}  # a kind not yet solved comes first
     days.add(20, 0.2)
-    assert _odds_of_days(days, staff) == 0.0
+    assert _odds(records) == {"days": 0.0, "staff": 1.0}
+
+    def time_of_days() -> float:
+        odds = _odds(records)["days"]
+        return odds * 0.2 / (odds * 0.2 + (1 - odds) * 0.02)
+
     for i in range(200):  # 100 a second each: 20 in every 0.2 s, 20 in one of ten 0.02 s
         staff.add(20 if i % 10 == 0 else 0, 0.02)
         if i % 10 == 0:
             days.add(20, 0.2)
-        odds = _odds_of_days(days, staff)
-        time_of_days = odds * 0.2 / (odds * 0.2 + (1 - odds) * 0.02)
         if i >= 20:
-            assert 0.4 < time_of_days < 0.6, (i, time_of_days)
+            assert 0.4 < time_of_days() < 0.6, i
     # a kind that gains nothing keeps its floor of the time
     for _ in range(50):
         days.add(0, 0.2)
-    odds = _odds_of_days(days, staff)
-    time_of_days = odds * 0.2 / (odds * 0.2 + (1 - odds) * 0.02)
-    assert time_of_days == pytest.approx(0.1)
+    assert time_of_days() == pytest.approx(0.1)
+
+
+def test_three_kinds_share_the_time_by_gain_with_a_floor_each() -> None:
+    """With a third kind, each kind's share of the time is its share of the gain per second,
+    and one that gains nothing keeps its floor; the odds of a count follow each kind's time
+    per neighbourhood, and :func:`_choose` draws by them."""
+    import random
+
+    records = {kind: _Record() for kind in ("days", "staff", "short")}
+    for _ in range(100):
+        records["days"].add(0, 0.5)  # nothing, 0.5 s each
+        records["staff"].add(3, 0.1)  # 30 a second
+        records["short"].add(1, 0.1)  # 10 a second
+    odds = _odds(records)
+    assert sum(odds.values()) == pytest.approx(1.0)
+    seconds = {"days": 0.5, "staff": 0.1, "short": 0.1}
+    spent = {kind: odds[kind] * seconds[kind] for kind in odds}
+    time = {kind: spent[kind] / sum(spent.values()) for kind in spent}
+    assert time == pytest.approx({"days": 0.1, "staff": 0.675, "short": 0.225})
+    rng = random.Random(0)
+    drawn = [_choose(records, rng) for _ in range(4000)]
+    for kind, chance in odds.items():
+        assert drawn.count(kind) / len(drawn) == pytest.approx(chance, abs=0.03)
 
 
 def test_resolve_values_its_start_and_returns_a_roster_no_worse() -> None:
