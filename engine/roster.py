@@ -43,6 +43,7 @@ from models.roster import RosterProblem
 from models.solve import SolveStatus
 from solvers import roster as roster_solver
 from solvers.common import SolveOptions
+from solvers.roster.bounds import forced_shortfalls
 
 if TYPE_CHECKING:
     from models.roster import RosterResult, RosterSolution
@@ -446,7 +447,10 @@ def cover_shortfalls(problem: RosterProblem, solution: RosterSolution, start: da
 
 def roster_summary(problem: RosterProblem, result: RosterResult) -> dict[str, object]:
     """What a scheduler reads first: size, status, gap, times, cover met, penalties by rule,
-    the checker's verdict."""
+    the checker's verdict, and ``forced_short``: each competence whose cover target its people
+    cannot meet in any roster (:func:`solvers.roster.bounds.forced_shortfalls`), with the
+    shifts wanted, the most its people could cover, how many they are and the shifts short.
+    Those are short whatever the solver does: the plan wants more than the contracts give."""
     stats = result.stats
     summary: dict[str, object] = {
         "staff": problem.n_staff,
@@ -476,6 +480,16 @@ def roster_summary(problem: RosterProblem, result: RosterResult) -> dict[str, ob
         summary["cover_cells"] = int(wanted.sum())
         summary["cover_met"] = int((wanted & (counts >= problem.cover_target)).sum())
         summary["cover_short_people"] = int(np.maximum(problem.cover_target - counts, 0).sum())
+    summary["forced_short"] = [
+        {
+            "competence": problem.competence_ids[f.competence],
+            "wanted": f.wanted,
+            "most": f.most,
+            "staff": f.staff,
+            "short": f.short,
+        }
+        for f in forced_shortfalls(problem)
+    ]
     return summary
 
 

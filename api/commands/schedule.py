@@ -149,6 +149,18 @@ def schedule(
             f"short); checker: {verdict}",
         )
     )
+    forced = roster.get("forced_short")
+    if isinstance(forced, list) and forced:
+        lines.append(
+            " " * 21
+            + "short in every roster: "
+            + "; ".join(
+                f"{f['competence']} {f['short']} of {f['wanted']} shifts wanted (its "
+                f"{f['staff']} {'person' if f['staff'] == 1 else 'people'} can work at most "
+                f"{f['most']} of them)"
+                for f in forced
+            )
+        )
     penalties = roster.get("penalties") or {}
     if isinstance(penalties, dict) and any(penalties.values()):
         lines.append(

@@ -1,6 +1,6 @@
 """Lower bounds on a roster's cost from counting what the staff can cover at most.
 
-Two counts bound the shifts short from below, whatever the roster:
+Three counts bound the shifts short from below, whatever the roster:
 
 - **per shift type**: a person works a shift type on no more days than their ``max_shifts`` of
   it and the days it is available to them, and each shift worked covers one (day, shift,
@@ -9,10 +9,26 @@ Two counts bound the shifts short from below, whatever the roster:
 - **weekends**: a person works on no more weekend days than the days of their
   ``max_weekends`` longest weekends (and the weekend days available to them). The cover
   target of the weekend days, less that, is short in every roster.
+- **per competence**: a person covers at most one cell a day, only in a shift available to
+  them that day and a competence they may cover, and works at most :func:`most_shifts` days
+  (their available days, the most their contract's minutes allow in the horizon and in each
+  week at their shortest shift, the days their longest run allows, the shifts their types
+  allow). The most cells of a competence that its people could cover if they did nothing
+  else is a maximum flow (people, their days, the competence's cells); the target beyond it is
+  short in every roster (:func:`forced_shortfalls`). Competences hold disjoint cells, so their
+  bounds add up; the same flow over every competence at once counts people shared between
+  them once, and bounds the total.
 
 The shifts short of a count cost at least its cheapest cells' under-cover weights, one unit per
-person short (:func:`_cheapest`). Shift types hold disjoint cells, so their bounds add up; the
-weekend bound counts cells of every type, so the bound is the larger of the two.
+person short (:func:`_cheapest`). Shift types hold disjoint cells, so their bounds add up, and
+so do competences; the weekend bound and the flow over every competence count cells of every
+type, so the bound is the largest of the four.
+
+The example clinic's anaesthesia nurses are short so: the daily plan wants 163 of their
+shifts in six weeks, and the six of them may work at most 135 under their contracts' most
+minutes. The summary of a roster lists such shortfalls (``engine.roster.roster_summary``): no
+roster can meet that cover, whatever the solver does; only more staff or less planned work
+can.
 
 On Curtois & Qu's instances where the staff may work fewer weekend days, or fewer shifts of a
 type, than the cover wants, this is most of the best known cost: Instance15's night shifts
@@ -22,12 +38,32 @@ linear relaxation is too big to solve in the time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from ortools.graph.python import max_flow
 
 if TYPE_CHECKING:
     from models.roster import IntArray, RosterProblem
+
+
+@dataclass(frozen=True)
+class ForcedShortfall:
+    """A competence whose cover target its people cannot meet in any roster."""
+
+    competence: int
+    wanted: int
+    """The cover target of the competence over the horizon, in shifts."""
+    most: int
+    """The most of those shifts its people could cover if they covered nothing else."""
+    staff: int
+    """The people who may cover the competence."""
+
+    @property
+    def short(self) -> int:
+        """Shifts short in every roster."""
+        return self.wanted - self.most
 
 
 def capacity_bound(problem: RosterProblem) -> int:
@@ -50,7 +86,104 @@ def capacity_bound(problem: RosterProblem) -> int:
     limit = np.clip(problem.max_weekends, 0, len(sizes))
     most = np.minimum(allowed[limit], free.sum(axis=1))
     short = int(target[days].sum()) - int(most.sum())
-    return max(by_type, _cheapest(target[days], weight[days], short))
+    by_weekend = _cheapest(target[days], weight[days], short)
+    return max(by_type, by_weekend, _by_competence(problem))
+
+
+def most_shifts(problem: RosterProblem) -> IntArray:
+    """(S,) the most shifts each person works in any roster: the least of the days with a
+    shift available to them, the most that their most minutes allow at their shortest shift
+    (over the horizon, and summed over the weeks), the days that runs of at most
+    ``max_consecutive`` leave (a day off in every ``max_consecutive + 1`` days) and the shifts
+    their types allow."""
+    available = problem.available  # (S, D, T)
+    n_days = problem.n_days
+    most: IntArray = available.any(axis=2).sum(axis=1).astype(np.int64)
+    by_type = np.minimum(problem.max_shifts, available.sum(axis=1)).sum(axis=1)
+    most = np.minimum(most, by_type)
+    runs = problem.max_consecutive.astype(np.int64)
+    most = np.minimum(most, n_days - n_days // (np.clip(runs, 0, n_days) + 1))
+    minutes = problem.shift_minutes.astype(np.int64)
+    for s in range(problem.n_staff):
+        kinds = np.flatnonzero(available[s].any(axis=0))
+        lengths = minutes[kinds]
+        if kinds.size == 0 or (lengths <= 0).any():
+            continue  # a shift of no minutes: the minutes bound no count
+        shortest = int(lengths.min())
+        weekly = 0
+        for w in range(problem.n_weeks):
+            days = available[s, 7 * w : 7 * w + 7].any(axis=1).sum()
+            weekly += min(int(days), int(problem.max_week_minutes[s, w]) // shortest)
+        most[s] = min(int(most[s]), int(problem.max_minutes[s]) // shortest, weekly)
+    most[most < 0] = 0
+    return most
+
+
+def _coverable(problem: RosterProblem, competences: IntArray, most: IntArray) -> int:
+    """The most cover-target cells of ``competences`` that the people who may cover one of
+    them fill at once: a maximum flow from each person (at most ``most`` of them) through
+    their days (one shift a day) to the cells of shifts available to them that day."""
+    target = problem.cover_target[:, :, competences]  # (D, T, K)
+    staff = np.flatnonzero(problem.can_cover[:, competences].any(axis=1) & (most > 0))
+    wanted = target > 0
+    if staff.size == 0 or not wanted.any():
+        return 0
+    # nodes: 0 the source, 1 the sink, then the cells, the people, the (person, day) pairs
+    cell = np.full(target.shape, -1, dtype=np.int64)
+    cell[wanted] = 2 + np.arange(int(wanted.sum()))
+    # reach[i, d, t, k]: the i-th person may cover cell (d, t, k)
+    covers = problem.can_cover[staff][:, competences]  # (P, K)
+    reach = problem.available[staff][:, :, :, None] & covers[:, None, None, :] & wanted[None]
+    person = 2 + int(wanted.sum()) + np.arange(staff.size)
+    days = reach.any(axis=(2, 3))  # (P, D)
+    day = np.full(days.shape, -1, dtype=np.int64)
+    day[days] = person[-1] + 1 + np.arange(int(days.sum()))
+    i, d, t, k = np.nonzero(reach)
+    tails = np.concatenate(
+        [np.zeros(staff.size, dtype=np.int64), cell[wanted], person[np.nonzero(days)[0]], day[i, d]]
+    )
+    heads = np.concatenate(
+        [person, np.ones(int(wanted.sum()), dtype=np.int64), day[days], cell[d, t, k]]
+    )
+    capacities = np.concatenate(
+        [most[staff], target[wanted], np.ones(int(days.sum()) + i.size, dtype=np.int64)]
+    )
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(tails, heads, capacities.astype(np.int64))
+    if flow.solve(0, 1) != flow.OPTIMAL:
+        raise RuntimeError("the maximum flow of the cover failed")  # capacities are finite
+    return int(flow.optimal_flow())
+
+
+def forced_shortfalls(problem: RosterProblem) -> list[ForcedShortfall]:
+    """The competences whose cover target is short in every roster (the module's count per
+    competence), in competence order; empty when the staff could cover every one."""
+    most = most_shifts(problem)
+    found: list[ForcedShortfall] = []
+    for c in range(problem.n_competences):
+        wanted = int(problem.cover_target[:, :, c].sum())
+        if wanted == 0:
+            continue
+        covered = _coverable(problem, np.array([c]), most)
+        if covered < wanted:
+            staff = int(problem.can_cover[:, c].sum())
+            found.append(ForcedShortfall(c, wanted, covered, staff))
+    return found
+
+
+def _by_competence(problem: RosterProblem) -> int:
+    """The cost of the shifts short per competence (summed) or over every competence at once,
+    whichever is more."""
+    target, weight = problem.cover_target, problem.cover_under_weight
+    apart = sum(
+        _cheapest(target[:, :, f.competence], weight[:, :, f.competence], f.short)
+        for f in forced_shortfalls(problem)
+    )
+    if problem.n_competences == 1:
+        return apart
+    covered = _coverable(problem, np.arange(problem.n_competences), most_shifts(problem))
+    together = _cheapest(target, weight, int(target.sum()) - covered)
+    return max(apart, together)
 
 
 def _cheapest(target: IntArray, weight: IntArray, short: int) -> int:

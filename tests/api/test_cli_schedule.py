@@ -59,6 +59,30 @@ def test_schedule_writes_daily_plan_and_roster(folder: Path, tmp_path: Path) -> 
     assert sum(float(r["volume"]) for r in days if r["activity"] == "op") == 25  # 10 + 15
 
 
+def test_cover_the_staff_cannot_give_is_named_as_short_in_every_roster(tmp_path: Path) -> None:
+    """With one night nurse left, the ward's nurses cannot work the shifts the plan wants:
+    the summary says by how many, for which competence, and the roster is short at least
+    that much."""
+    unit = ward_unit()
+    staff = [m for m in unit.staff if m.id in {"anna", "bert", "cilla", "n0"}]
+    folder = tmp_path / "few"
+    save_unit(unit.model_copy(update={"staff": staff}), folder)
+    out = tmp_path / "out"
+    args = ("--start", "2027-03-08", "--weeks", "2", "--time-limit", "20", "--workers", "1")
+    result = run("schedule", folder, *args, "--out", out, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))["roster"]
+    forced = {f["competence"]: f for f in summary["forced_short"]}
+    nurse = forced["nurse"]
+    assert nurse["staff"] == 4
+    assert nurse["short"] == nurse["wanted"] - nurse["most"] > 0
+    assert summary["cover_short_people"] >= sum(f["short"] for f in forced.values())
+    assert (
+        f"short in every roster: nurse {nurse['short']} of {nurse['wanted']} shifts wanted "
+        f"(its 4 people can work at most {nurse['most']} of them)"
+    ) in result.stdout
+
+
 def test_no_roster_is_explained_by_day_shift_and_competence(tmp_path: Path) -> None:
     folder = tmp_path / "tiny"
     save_unit(ward_unit(minimum_nights=6), folder)  # six nurses every night: there are six

@@ -8,11 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from engine.check.roster import check_roster
+from engine.roster import roster_summary
 from models.roster import RosterProblem, roster_problem
 from models.solve import SolveStatus
 from solvers.common import SolveOptions
 from solvers.roster import solve
-from solvers.roster.bounds import capacity_bound
+from solvers.roster.bounds import capacity_bound, forced_shortfalls, most_shifts
 from tests.solvers.test_roster import problems
 
 pytestmark = pytest.mark.solver
@@ -87,6 +88,77 @@ def test_the_weekends_the_staff_may_work_bound_the_weekend_days_short(
     assert result.solution is not None
     assert result.stats.objective == 3 * short
     assert result.stats.status is SolveStatus.OPTIMAL
+
+
+def _competences(can_cover: list[list[bool]], max_minutes: list[int]) -> RosterProblem:
+    """A week from a Monday, one 480-minute shift; one person wanted on it every day in
+    competence 0 (1 a person short) and every weekday in competence 1 (10 a person short);
+    no over-cover cost, so the cost is the shifts short."""
+    target = np.zeros((7, 1, 2), dtype=np.int64)
+    target[:, 0, 0] = 1
+    target[:5, 0, 1] = 1
+    under = np.zeros_like(target)
+    under[:, 0, 0] = 1
+    under[:, 0, 1] = 10
+    return roster_problem(
+        len(can_cover),
+        7,
+        [480],
+        competences=2,
+        first_weekday=0,
+        cover_target=target,
+        cover_under_weight=under,
+        can_cover=can_cover,
+        max_minutes=max_minutes,
+    )
+
+
+def test_a_competence_whose_people_may_work_too_little_is_short_in_every_roster() -> None:
+    """Only the first person covers competence 1, five weekdays wanted, and their minutes
+    allow four shifts: one short at 10, the optimum; the others cover competence 0."""
+    problem = _competences([[True, True], [True, False], [True, False]], [4 * 480, 7 * 480, 0])
+    forced = forced_shortfalls(problem)
+    assert [(f.competence, f.wanted, f.most, f.staff, f.short) for f in forced] == [(1, 5, 4, 1, 1)]
+    assert capacity_bound(problem) == 10
+    result = solve(problem, ONE_WORKER)
+    assert result.stats.objective == 10
+    assert result.stats.status is SolveStatus.OPTIMAL
+    summary = roster_summary(problem, result)
+    assert summary["forced_short"] == [
+        {"competence": "c1", "wanted": 5, "most": 4, "staff": 1, "short": 1}
+    ]
+
+
+def test_a_person_shared_by_two_competences_counts_once() -> None:
+    """One person may cover both competences (12 shifts wanted) and works one a day: each
+    competence alone could be covered, together 5 are short, at best on competence 0's
+    cheaper cells."""
+    problem = _competences([[True, True]], [7 * 480])
+    assert forced_shortfalls(problem) == []
+    assert capacity_bound(problem) == 5 * 1
+    result = solve(problem, ONE_WORKER)
+    assert result.stats.objective == 5
+    assert result.stats.status is SolveStatus.OPTIMAL
+
+
+@pytest.mark.parametrize(
+    ("rules", "most"),
+    [
+        ({}, 14),
+        ({"max_consecutive": [2]}, 14 - 14 // 3),  # a day off in every three
+        ({"max_minutes": [5 * 480 + 479]}, 5),  # at the shortest shift
+        ({"max_minutes": [20 * 480], "max_week_minutes": [[2 * 480, 3 * 600]]}, 5),
+        ({"max_shifts": [[3, 4]]}, 7),
+        ({"available": np.arange(14)[None, :, None] % 2 == np.zeros((1, 1, 2))}, 7),
+    ],
+)
+def test_the_most_shifts_a_person_works_follows_each_limit(
+    rules: dict[str, object], most: int
+) -> None:
+    """Two weeks, shifts of 480 and 600 minutes, one person: the days alone, then each limit
+    that lowers the count."""
+    problem = roster_problem(1, 14, [480, 600], **rules)
+    assert most_shifts(problem).tolist() == [most]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
