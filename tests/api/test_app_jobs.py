@@ -365,6 +365,23 @@ def test_schedule_kind_rosters_the_daily_plan_for_schedulers(service: Service) -
     assert result["start"] == "2027-03-08"
     assert result["roster_summary"]["hard_violations"] == 0
     assert result["roster_summary"]["days"] == 7
+    # the cover no roster can give, as the engine counts it on the same daily plan
+    from datetime import date
+
+    from engine.daily import plan_days
+    from engine.roster import compile_roster
+    from solvers.roster.bounds import forced_shortfalls
+
+    monday = date(2027, 3, 8)
+    problem = compile_roster(tiny_unit(), monday, 1, plan_days(tiny_unit(), monday, 1).cover)
+    expected = [
+        [problem.competence_ids[f.competence], f.wanted, f.most, f.staff, f.short]
+        for f in forced_shortfalls(problem)
+    ]
+    forced = result["roster_summary"]["forced_short"]
+    assert [[f[k] for k in ("competence", "wanted", "most", "staff", "short")] for f in forced] == (
+        expected
+    )
     # The tiny unit has one shift type, D: every assignment is a D shift of a staff member.
     worked = {staff: len(days) for staff, days in result["roster"].items()}
     assert set(worked) <= {"anna", "bert", "cilla"}
