@@ -124,7 +124,10 @@ class _Programme:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("time_limit", float(time_limit))
-        h.setOptionValue("threads", 1)
+        # HiGHS keeps one pool of threads per process, sized by its first solve, and a solve
+        # that asks for another number fails at once (model status "Not Set"). After the daily
+        # plan's solve in the same process (balans schedule, the chain, a schedule job) a
+        # bound asking for 1 thread had none; the default takes the pool as it is.
         h.passModel(lp)
         return h
 

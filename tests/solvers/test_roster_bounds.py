@@ -3,6 +3,8 @@ cost, never above the optimum, and carried by the solve's result."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -175,3 +177,27 @@ def test_the_bound_is_never_above_a_proved_optimum(problem: RosterProblem) -> No
     assert check.feasible, check.violations
     assert bound <= check.objective
     assert result.stats.bound >= bound or result.stats.bound == result.stats.objective
+
+
+def test_highs_bounds_a_roster_after_a_solve_with_another_number_of_threads() -> None:
+    """HiGHS keeps one pool of threads per process: after a programme solved on two threads
+    (as the daily plan is, before the roster of ``balans schedule``), the roster's bound still
+    comes (it had none, its solve asking for one thread)."""
+    import pulp
+
+    from solvers.milp import solve_model
+    from solvers.roster.mip import BoundWorker
+
+    # a knapsack that presolve leaves to branch and bound, which starts the pool
+    lp = pulp.LpProblem("two_threads", pulp.LpMaximize)
+    items = [lp.add_variable(f"x{i}", cat="Binary") for i in range(30)]
+    sizes = [(7 * i) % 23 + 5 for i in range(30)]
+    values = [size + i % 3 for i, size in enumerate(sizes)]
+    lp += pulp.lpSum([value * x for value, x in zip(values, items, strict=True)])
+    lp += pulp.lpSum([size * x for size, x in zip(sizes, items, strict=True)]) <= 101
+    stats = solve_model(lp, SolveOptions(num_workers=2, time_limit=10))
+    assert stats.status is SolveStatus.OPTIMAL
+    problem = _one_type([2, 3], [5, 4, 3, 9, 9, 9, 9])
+    worker = BoundWorker(problem, 10.0)  # its linear relaxation by interior point
+    assert worker._linear_bound(time.perf_counter())
+    assert worker.bound == 7, worker.status
