@@ -557,20 +557,13 @@ class BoundWorker:
         order of the days, by interior point without crossover; False when there is no time
         left or no roster exists. At an optimum the interior point's objective is within its
         relative gap tolerance (1e-8) of the dual objective, which :func:`_rounded` leaves
-        room for. When HiGHS ends it neither optimal nor within :data:`RESIDUAL`, it is solved
-        again with crossover for the time left: in one run of the whole test suite Curtois &
-        Qu's Instance12 had no bound from the interior point alone, where alone it always had."""
+        room for."""
         p = programme(self.problem, self._stop.is_set, sequences=False)
         if p is not None:
             p.integer = [False] * len(p.integer)
         h = self._solved(p, started, solver="ipm", run_crossover="off")
         if h is None:
             return False
-        if not _converged(h) and not self._stop.is_set():
-            # the residuals are above RESIDUAL: again with crossover, for the time left
-            h = self._solved(p, started, solver="ipm", run_crossover="on")
-            if h is None:
-                return False
         if _converged(h):
             self._raise(_rounded(h.getInfo().objective_function_value))
         return not self._stop.is_set()

@@ -306,30 +306,6 @@ def test_the_bound_takes_the_interior_point_optimum_of_instance12() -> None:
 
 
 @pytest.mark.solver
-def test_an_interior_point_end_not_taken_is_solved_again_with_crossover(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """When the interior point's end is not taken as optimal, the relaxation is solved again
-    with crossover and the bound is its optimum all the same."""
-    from solvers.roster import mip
-
-    calls: list[str] = []
-    taken = mip._converged
-
-    def first_not_taken(h: object) -> bool:
-        _, crossover = h.getOptionValue("run_crossover")  # type: ignore[attr-defined]
-        calls.append(crossover)
-        return len(calls) > 1 and taken(h)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(mip, "_converged", first_not_taken)
-    problem = to_roster_problem(read_instance(DATA / "Instance12.txt"))
-    worker = BoundWorker(problem, 60.0)
-    assert worker._linear_bound(time.perf_counter())
-    assert calls == ["off", "on"]
-    assert worker.bound == 3622, worker.status
-
-
-@pytest.mark.solver
 def test_runner_writes_table_and_rosters(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
