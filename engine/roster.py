@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,15 +40,17 @@ import pandas as pd
 from engine.calendar import swedish_public_holidays
 from engine.check.roster import check_roster
 from engine.errors import InputError, InputProblem
+from models.base import week_monday
 from models.roster import RosterProblem
 from models.solve import SolveStatus
+from models.unit import Absence, StaffMember
 from solvers import roster as roster_solver
 from solvers.common import SolveOptions
 from solvers.roster.bounds import forced_shortfalls
 
 if TYPE_CHECKING:
     from models.roster import RosterResult, RosterSolution
-    from models.unit import StaffMember, Unit, WorkRules
+    from models.unit import Unit, WorkRules
     from solvers.common import ProgressCallback
 
 COVER_COLUMNS = ("date", "shift", "competence", "minimum", "target")
@@ -134,6 +137,13 @@ def _absent(member: StaffMember, start: date, n_days: int) -> np.ndarray:
     return np.minimum(away, 1.0)
 
 
+def _contract(member: StaffMember, full_time: int) -> float:
+    """Contracted minutes per week: the member's own, or the employment rate of full time."""
+    if member.contract_minutes_per_week is not None:
+        return float(member.contract_minutes_per_week)
+    return member.employment_rate * full_time
+
+
 def _band(target: float, tolerance: float, width: int) -> tuple[int, int]:
     """``target`` +- ``tolerance`` share, at least ``width`` minutes wide, never below 0."""
     low = min(target * (1 - tolerance), target - width / 2)
@@ -187,15 +197,98 @@ def contracted_minutes(unit: Unit, start: date, weeks: int) -> np.ndarray:
     full_time = unit.settings.full_time_minutes_per_week
     totals = []
     for member in unit.staff:
-        contract = (
-            member.contract_minutes_per_week
-            if member.contract_minutes_per_week is not None
-            else member.employment_rate * full_time
-        )
+        contract = _contract(member, full_time)
         away = _absent(member, start, n_days)
         totals.append(_clinical_per_week(unit, member, contract, away, weekday, workday).sum())
     result: np.ndarray = np.rint(np.array(totals, dtype=float)).astype(np.int64)
     return result
+
+
+BOUGHT_PREFIX = "extra"
+"""Staff ids of bought time start so: ``extra-<competence>-<week>-<n>``."""
+
+BOUGHT_FILE = "bought.csv"
+"""The staff time a schedule's roster had bought (``week, competence, hours``), written next
+to ``roster.csv`` so the commands that read the roster know its bought staff."""
+
+AWAY_DAYS = 7 * 53
+"""Bought staff are away this many days before and after their week: longer than a roster."""
+
+
+def bought_staff(unit: Unit, bought: pd.DataFrame | None) -> list[StaffMember]:
+    """Staff for the time a tactical plan bought (``week, competence, hours``): a week's
+    hours of a competence split evenly among as few people as need work no more than the
+    unit's full time each (``extra-<competence>-<week>-<n>``, :attr:`StaffMember.bought`),
+    each away outside that week.
+
+    Raises
+    ------
+    InputError
+        Columns missing, an unknown competence, a week that does not exist.
+    """
+    if bought is None or bought.empty:
+        return []
+    missing = {"week", "competence", "hours"} - set(bought.columns)
+    if missing:
+        raise InputError.single(
+            BOUGHT_FILE, "columns", sorted(bought.columns), "week, competence, hours"
+        )
+    known = {c.id for c in unit.competences}
+    full = min(unit.settings.full_time_minutes_per_week, unit.work_rules.max_minutes_per_week)
+    totals: dict[tuple[str, str], float] = {}
+    for week, competence, hours in bought[["week", "competence", "hours"]].itertuples(index=False):
+        key = (str(week), str(competence))
+        totals[key] = totals.get(key, 0.0) + float(hours)
+    members: list[StaffMember] = []
+    for (week, competence), hours in sorted(totals.items()):
+        if competence not in known:
+            raise InputError.single(
+                BOUGHT_FILE, "competence", competence, "a competence of the unit"
+            )
+        try:
+            monday = week_monday(week)
+        except ValueError as error:
+            raise InputError.single(BOUGHT_FILE, "week", week, str(error)) from None
+        minutes = round(60 * hours)
+        if minutes <= 0:
+            continue
+        count = -(-minutes // full)
+        away = [
+            Absence(start=monday - timedelta(days=AWAY_DAYS), end=monday - timedelta(days=1)),
+            Absence(start=monday + timedelta(days=7), end=monday + timedelta(days=AWAY_DAYS)),
+        ]
+        members += [
+            StaffMember(
+                id=f"{BOUGHT_PREFIX}-{competence}-{week}-{i + 1}",
+                name=f"bought time, {competence}, {week}",
+                competences=[competence],
+                contract_minutes_per_week=minutes // count,
+                non_clinical_share=0.0,
+                absences=[a.model_copy(update={"kind": "other"}) for a in away],
+                bought=True,
+            )
+            for i in range(count)
+        ]
+    return members
+
+
+def with_bought(unit: Unit, bought: pd.DataFrame | None) -> Unit:
+    """``unit`` with the staff of :func:`bought_staff` after its own."""
+    extra = bought_staff(unit, bought)
+    return unit.model_copy(update={"staff": [*unit.staff, *extra]}) if extra else unit
+
+
+def with_bought_file(unit: Unit, folder: str | Path) -> Unit:
+    """``unit`` with the bought staff of the schedule in ``folder`` (:data:`BOUGHT_FILE`, if
+    there is one)."""
+    path = Path(folder) / BOUGHT_FILE
+    if not path.exists():
+        return unit
+    try:
+        frame = pd.read_csv(path, dtype={"week": str, "competence": str})
+    except (OSError, ValueError) as error:
+        raise InputError.single(str(path), "", None, f"a readable CSV file ({error})") from None
+    return with_bought(unit, frame)
 
 
 def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> RosterProblem:
@@ -212,7 +305,6 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
     cover
         Staff per day, shift and competence: columns ``date, shift, competence, minimum,
         target`` (minimum hard, target soft), e.g. :func:`engine.daily.staff_cover`.
-
     Returns
     -------
     RosterProblem
@@ -281,11 +373,7 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
         away = _absent(member, start, n_days)
         needed = has_row[:, :, can_cover[s]].any(axis=2)
         available[s] = needed & (away < 1.0)[:, None]
-        contract = (
-            member.contract_minutes_per_week
-            if member.contract_minutes_per_week is not None
-            else member.employment_rate * full_time
-        )
+        contract = _contract(member, full_time)
         per_week = _clinical_per_week(unit, member, contract, away, weekday, workday)
         low, high = _band(float(per_week.sum()), rules.contract_tolerance, widest)
         arrays["min_minutes"].append(low)
@@ -306,6 +394,20 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
         rotation = (bool(available[s, weekend].any()), bool(available[s, :, night].any()))
         key = (member.competences[0], contract, rules, rotation)
         fairness_group[s] = groups.setdefault(key, len(groups))
+
+    for s, member in enumerate(unit.staff):  # bought time: from nothing to what was bought
+        if member.bought:
+            rules = member.work_rules or unit.work_rules
+            away = _absent(member, start, n_days)
+            per_week = _clinical_per_week(
+                unit, member, _contract(member, full_time), away, weekday, workday
+            )
+            arrays["min_minutes"][s] = 0
+            arrays["max_minutes"][s] = math.floor(per_week.sum())
+            arrays["max_week"][s] = [
+                min(math.floor(w), rules.max_minutes_per_week) for w in per_week
+            ]
+            fairness_group[s] = -1
 
     index = {s.id: i for i, s in enumerate(shifts)}
     requests = [

@@ -186,6 +186,10 @@ class StaffMember(DomainModel):
     requests: list[ShiftRequest] = []
     work_rules: WorkRules | None = None
     """Own labour rules (a night contract, say); left out, the unit's."""
+    bought: bool = False
+    """Time a plan bought (overtime, extra shifts, hired staff), not a person of the staff
+    list: rostered from nothing up to the contracted minutes of the weeks it is there, in no
+    fairness group (``engine.roster.bought_staff``)."""
 
 
 class ShiftType(DomainModel):

@@ -76,18 +76,29 @@ def run_chain(args: argparse.Namespace) -> int:
         .melt(id_vars="week", var_name="activity", value_name="volume")
     )
     resources = plan.compiled.resources
-    rooms = [r for r, kind in enumerate(resources.kinds) if kind == "room_type"]
-    extra_rooms = pd.DataFrame(
-        [
-            (week, resources.refs[r], float(plan.extra_capacity[w, r]))
-            for w, week in enumerate(plan.weeks)
-            for r in rooms
-            if plan.extra_capacity[w, r] > 1e-9
-        ],
-        columns=["week", "room_type", "hours"],
-    )
+
+    def bought(kind: str, column: str) -> pd.DataFrame:
+        """The plan's extra capacity of one kind of resource: ``week, <column>, hours``."""
+        return pd.DataFrame(
+            [
+                (week, resources.refs[r], float(plan.extra_capacity[w, r]))
+                for w, week in enumerate(plan.weeks)
+                for r, of in enumerate(resources.kinds)
+                if of == kind and plan.extra_capacity[w, r] > 1e-9
+            ],
+            columns=["week", column, "hours"],
+        )
+
     options = SolveOptions(time_limit=args.time_limit, num_workers=args.workers, seed=args.seed)
-    outcome = schedule(unit, start, args.weeks, weekly, options, extra_rooms)
+    outcome = schedule(
+        unit,
+        start,
+        args.weeks,
+        weekly,
+        options,
+        extra_rooms=bought("room_type", "room_type"),
+        extra_staff=bought("competence", "competence"),
+    )
     outcome.lines[:0] = lines
     outcome.files[:0] = [
         ("balance.csv", report.frame().to_csv(index=False)),

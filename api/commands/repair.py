@@ -21,7 +21,7 @@ from engine.repair import (
     repair_summary,
     situation,
 )
-from engine.roster import roster_grid
+from engine.roster import roster_grid, with_bought_file
 from models.repair import ChangeSet, day_text
 from solvers.common import SolveOptions
 
@@ -130,7 +130,7 @@ def run_repair(args: argparse.Namespace) -> int:
         raise InputError.single("--changes", "", None, "a change file (or --candidates)")
     today = _date(args.today, "--today") if args.today else None
     spec = _shift_spec(args.candidates) if args.candidates else None
-    unit = load_unit(args.unit)
+    unit = with_bought_file(load_unit(args.unit), args.schedule)
     published = read_published(unit, args.schedule)
     changes = load_changes(args.changes) if args.changes else ChangeSet()
     state = situation(unit, published, changes, today, args.changes or "changes")

@@ -34,7 +34,7 @@ from engine.rooms import (
     solve_rooms,
     timeline,
 )
-from engine.roster import compile_roster, roster_grid, solve_roster
+from engine.roster import compile_roster, roster_grid, solve_roster, with_bought_file
 from solvers.common import SolveOptions
 
 if TYPE_CHECKING:
@@ -138,6 +138,7 @@ def run_rooms(args: argparse.Namespace) -> int:
     lines: list[str] = []
     if args.schedule:
         folder = Path(args.schedule)
+        unit = with_bought_file(unit, folder)
         plan = _csv(folder / "daily_plan.csv")
         roster = _csv(folder / "roster.csv", index_col=0, dtype=str, keep_default_na=False)
     else:

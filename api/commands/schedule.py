@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,13 +16,16 @@ from engine.daily import DEFAULT_OPTIONS, plan_days
 from engine.errors import InputError
 from engine.io import load_unit, write_files
 from engine.roster import (
+    BOUGHT_FILE,
     compile_roster,
     cover_shortfalls,
     explain_infeasible,
     roster_grid,
     roster_summary,
     solve_roster,
+    with_bought,
 )
+from models.base import week_label
 from solvers.common import SolveOptions
 
 if TYPE_CHECKING:
@@ -79,10 +82,14 @@ def schedule(
     weekly: pd.DataFrame | None,
     options: SolveOptions,
     extra_rooms: pd.DataFrame | None = None,
+    extra_staff: pd.DataFrame | None = None,
 ) -> Outcome:
     """The daily plan, then the roster that staffs it; with the reasons when there is none.
 
-    ``extra_rooms`` is room time a tactical plan bought (``week, room_type, hours``)."""
+    ``extra_rooms`` is room time a tactical plan bought (``week, room_type, hours``), and
+    ``extra_staff`` staff time (``week, competence, hours``): the roster gets staff for it
+    (:func:`engine.roster.bought_staff`), and the weeks of the roster are written to
+    ``bought.csv`` for the commands that read the roster after."""
     clock = time.perf_counter()
     daily_options = replace(
         DEFAULT_OPTIONS,
@@ -106,6 +113,10 @@ def schedule(
         )
     ]
     clock = time.perf_counter()
+    if extra_staff is not None and not extra_staff.empty:  # the roster's weeks
+        weeks_in = {week_label(start + timedelta(days=7 * w)) for w in range(weeks)}
+        extra_staff = extra_staff[extra_staff["week"].astype(str).isin(weeks_in)]
+    unit = with_bought(unit, extra_staff)
     problem = compile_roster(unit, start, weeks, plan.cover)
     result = solve_roster(problem, options)
     summary: dict[str, Any] = {"daily_plan": {
@@ -132,6 +143,8 @@ def schedule(
         files.append(("summary.json", json.dumps(summary, indent=1, default=str)))
         lines.append(_line("roster", time.perf_counter() - clock, result.stats.status.value))
         return Outcome(lines, files, NO_ROSTER, reasons)
+    if extra_staff is not None and not extra_staff.empty:
+        files.append((BOUGHT_FILE, extra_staff.to_csv(index=False)))
     files += [
         ("roster.csv", roster_grid(problem, result.solution, start).to_csv()),
         ("shortfalls.csv", cover_shortfalls(problem, result.solution, start).to_csv(index=False)),

@@ -13,7 +13,7 @@ from conftest import run_balans as run
 from conftest import tiny_document
 
 from engine.io import save_unit, write_files
-from engine.roster import compile_roster, roster_grid, solve_roster
+from engine.roster import BOUGHT_FILE, compile_roster, roster_grid, solve_roster, with_bought
 from models.unit import Unit
 from solvers.common import SolveOptions
 
@@ -201,3 +201,43 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert len(result.stderr.splitlines()) == 1
     assert message in result.stderr
     assert not out.exists()
+
+
+def test_a_schedule_with_bought_time_is_repaired_with_its_bought_staff(tmp_path: Path) -> None:
+    """A roster that had nurse time bought (``bought.csv`` beside it, as the chain writes it)
+    is read with those staff: the repair keeps them in the roster; without the file their
+    ids are unknown to the unit, and the error names one."""
+    unit = nurses_unit()
+    save_unit(unit, tmp_path / "unit")
+    bought = pd.DataFrame([("2027-W10", "nurse", 30.0)], columns=["week", "competence", "hours"])
+    rows = []
+    for d in range(7):
+        day = START + timedelta(days=d)
+        rows += [(day, "D", "nurse", 1, 4), (day, "E", "nurse", 1, 3)]
+    cover = pd.DataFrame(rows, columns=["date", "shift", "competence", "minimum", "target"])
+    problem = compile_roster(with_bought(unit, bought), START, 1, cover)
+    result = solve_roster(problem, SolveOptions(time_limit=10, num_workers=2, seed=0))
+    assert result.solution is not None
+    grid = roster_grid(problem, result.solution, START)
+    assert "extra-nurse-2027-W10-1" in grid.index
+    files = [("roster.csv", grid.to_csv()), ("cover.csv", cover.to_csv(index=False))]
+    write_files(tmp_path / "published", iter([*files, (BOUGHT_FILE, bought.to_csv(index=False))]))
+    write_files(tmp_path / "no-bought", iter(files))
+    changes = tmp_path / "sick.yaml"
+    changes.write_text(
+        "today: 2027-03-10\nabsences:\n- {staff: n1, start: 2027-03-10, end: 2027-03-11}\n",
+        encoding="utf-8",
+    )
+    args = ("repair", tmp_path / "unit", "--changes", changes)
+    done = run(*args, "--schedule", tmp_path / "published", "--out", tmp_path / "o1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "checker: no hard violation" in done.stdout
+    with (tmp_path / "o1" / "roster.csv").open(encoding="utf-8") as handle:
+        repaired = {row["staff"] for row in csv.DictReader(handle)}
+    assert "extra-nurse-2027-W10-1" in repaired
+    failed = run(
+        *args, "--schedule", tmp_path / "no-bought", "--out", tmp_path / "o2", cwd=tmp_path
+    )
+    assert failed.returncode != 0
+    assert "extra-nurse-2027-W10-1" in failed.stderr
+    assert "Traceback" not in failed.stderr

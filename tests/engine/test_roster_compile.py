@@ -19,9 +19,11 @@ from engine.roster import (
     roster_grid,
     roster_summary,
     solve_roster,
+    with_bought,
 )
 from models.solve import SolveStatus
 from solvers.common import SolveOptions
+from solvers.roster.bounds import forced_shortfalls
 
 MONDAY = date(2027, 3, 8)  # ISO week 2027-W10, the tiny unit's first week; no public holiday
 OPTIONS = SolveOptions(num_workers=1, seed=0, time_limit=20)
@@ -271,3 +273,69 @@ def test_minutes_beyond_the_available_days_are_named() -> None:
     why = explain_infeasible(impossible, OPTIONS)
     assert why.staff_conflicts == ("bert",)
     assert "staff bert" in why.lines(MONDAY)[0]
+
+
+def _bought(hours: float, week: str = "2027-W11") -> pd.DataFrame:
+    return pd.DataFrame([(week, "nurse", hours)], columns=["week", "competence", "hours"])
+
+
+def _nurses(target: int, weeks: int) -> pd.DataFrame:
+    """``target`` nurses on the day shift every weekday of ``weeks`` weeks from MONDAY."""
+    return pd.DataFrame(
+        [
+            (MONDAY + timedelta(days=7 * w + d), "D", "nurse", 0, target)
+            for w in range(weeks)
+            for d in range(5)
+        ],
+        columns=["date", "shift", "competence", "minimum", "target"],
+    )
+
+
+def test_bought_time_is_staff_of_its_week_from_nothing_up_to_the_hours() -> None:
+    """72 hours of nurse time bought for the second week: two people of 36 hours (the tiny
+    unit's full time is 40), there that week only, bound by nothing below, in no fairness
+    group."""
+    unit = with_bought(tiny_unit(), _bought(72.0))
+    extra = [m for m in unit.staff if m.bought]
+    assert [m.id for m in extra] == ["extra-nurse-2027-W11-1", "extra-nurse-2027-W11-2"]
+    assert all(m.competences == ["nurse"] for m in extra)
+    problem = compile_roster(unit, MONDAY, 2, _nurses(1, 2))
+    rows = [problem.staff_ids.index(m.id) for m in extra]
+    assert problem.min_minutes[rows].tolist() == [0, 0]
+    assert problem.max_minutes[rows].tolist() == [2160, 2160]
+    assert problem.max_week_minutes[rows].tolist() == [[0, 2160], [0, 2160]]
+    assert problem.fairness_group[rows].tolist() == [-1, -1]
+    worked_days = problem.available[rows].any(axis=2)
+    assert not worked_days[:, :7].any()  # away in the first week
+    assert worked_days[:, 7:12].all()
+
+
+def test_bought_time_takes_the_shifts_the_own_staff_cannot() -> None:
+    """Four nurses wanted each weekday of a week: the own three may work 5, 3 and 4 shifts
+    (their weekly most minutes), 8 of the 20 are short in every roster; with 72 hours bought
+    (two people of four shifts) none is forced short, and the roster is short of fewer."""
+    cover = _nurses(4, 1)
+    own = compile_roster(tiny_unit(), MONDAY, 1, cover)
+    assert [f.short for f in forced_shortfalls(own)] == [8]
+    problem = compile_roster(with_bought(tiny_unit(), _bought(72.0, "2027-W10")), MONDAY, 1, cover)
+    assert forced_shortfalls(problem) == []
+    before, after = solve_roster(own, OPTIONS), solve_roster(problem, OPTIONS)
+    for result in (before, after):
+        assert result.check is not None
+        assert result.check.feasible
+    assert after.solution is not None
+    assert before.check is not None
+    assert after.check is not None
+    short_before = before.check.penalty_by_rule["under_cover"]
+    assert short_before >= 8 * 100
+    assert after.check.penalty_by_rule["under_cover"] < short_before
+    bought_rows = [problem.staff_ids.index(i) for i in problem.staff_ids if i.startswith("extra-")]
+    assert (after.solution.shift[bought_rows] >= 0).sum() > 0
+
+
+def test_bought_time_of_an_unknown_competence_names_the_file() -> None:
+    bad = _bought(8.0).assign(competence="pilot")
+    with pytest.raises(InputError) as error:
+        with_bought(tiny_unit(), bad)
+    assert "bought.csv" in str(error.value)
+    assert "pilot" in str(error.value)
