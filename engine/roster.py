@@ -297,7 +297,9 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
     Parameters
     ----------
     unit
-        The unit: staff, competences, shift types, work rules and roster weights.
+        The unit: staff, competences, shift types, work rules and roster weights. Staff
+        with ``bought`` set (:func:`bought_staff`) work from nothing up to their contracted
+        minutes, in no fairness group.
     start
         The first day, a Monday.
     weeks
@@ -305,6 +307,7 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
     cover
         Staff per day, shift and competence: columns ``date, shift, competence, minimum,
         target`` (minimum hard, target soft), e.g. :func:`engine.daily.staff_cover`.
+
     Returns
     -------
     RosterProblem
