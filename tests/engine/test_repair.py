@@ -85,7 +85,9 @@ def unit() -> Unit:
 def folder(tmp_path_factory: pytest.TempPathFactory, unit: Unit) -> Path:
     """A published schedule as ``balans schedule`` writes it."""
     problem = compile_roster(unit, START, 2, cover_table())
-    result = solve_roster(problem, SolveOptions(time_limit=10, num_workers=2, seed=0))
+    # one worker and a seed: the same published roster in every run (on two workers it
+    # differed from run to run, and so did the situations the tests below repair)
+    result = solve_roster(problem, SolveOptions(time_limit=10, num_workers=1, seed=0))
     assert result.solution is not None
     assert result.check is not None
     assert result.check.feasible
