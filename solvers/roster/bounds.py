@@ -22,7 +22,8 @@ Three counts bound the shifts short from below, whatever the roster:
 The shifts short of a count cost at least its cheapest cells' under-cover weights, one unit per
 person short (:func:`_cheapest`). Shift types hold disjoint cells, so their bounds add up, and
 so do competences; the weekend bound and the flow over every competence count cells of every
-type, so the bound is the largest of the four.
+type, so the bound is the largest of the sum per type, the weekend count, the sum per
+competence and the flow over every competence.
 
 The example clinic's anaesthesia nurses are short so: the daily plan wants 163 of their
 shifts in six weeks, and the six of them may work at most 135 under their contracts' most
@@ -158,7 +159,10 @@ def _coverable(problem: RosterProblem, competences: IntArray, most: IntArray) ->
 def forced_shortfalls(problem: RosterProblem) -> list[ForcedShortfall]:
     """The competences whose cover target is short in every roster (the module's count per
     competence), in competence order; empty when the staff could cover every one."""
-    most = most_shifts(problem)
+    return _forced(problem, most_shifts(problem))
+
+
+def _forced(problem: RosterProblem, most: IntArray) -> list[ForcedShortfall]:
     found: list[ForcedShortfall] = []
     for c in range(problem.n_competences):
         wanted = int(problem.cover_target[:, :, c].sum())
@@ -175,13 +179,14 @@ def _by_competence(problem: RosterProblem) -> int:
     """The cost of the shifts short per competence (summed) or over every competence at once,
     whichever is more."""
     target, weight = problem.cover_target, problem.cover_under_weight
+    most = most_shifts(problem)
     apart = sum(
         _cheapest(target[:, :, f.competence], weight[:, :, f.competence], f.short)
-        for f in forced_shortfalls(problem)
+        for f in _forced(problem, most)
     )
     if problem.n_competences == 1:
         return apart
-    covered = _coverable(problem, np.arange(problem.n_competences), most_shifts(problem))
+    covered = _coverable(problem, np.arange(problem.n_competences), most)
     together = _cheapest(target, weight, int(target.sum()) - covered)
     return max(apart, together)
 
