@@ -143,3 +143,25 @@ def test_a_schedule_folder_without_a_roster(unit_folder: Path, tmp_path: Path) -
     result = run("rooms", unit_folder, "--date", "2027-03-09", "--schedule", empty, cwd=tmp_path)
     assert result.returncode == 2
     assert "roster.csv: expected a file written by balans schedule" in result.stderr
+
+
+def test_a_schedule_with_bought_time_has_its_bought_staff_on_shift(
+    unit_folder: Path, schedule_folder: Path, tmp_path: Path
+) -> None:
+    """A roster row of bought nurse time (``bought.csv`` beside it, as the chain writes it)
+    is one more nurse on shift; without the file the id is unknown and named."""
+    with (schedule_folder / "roster.csv").open("a", encoding="utf-8") as handle:
+        handle.write("extra-nurse-2027-W10-1,D,D\n")
+    result = run("rooms", unit_folder, "--date", "2027-03-09", "--schedule", schedule_folder,
+                 "--out", tmp_path / "unknown", "--workers", "1", cwd=tmp_path)  # fmt: skip
+    assert result.returncode != 0
+    assert "extra-nurse-2027-W10-1" in result.stderr
+    assert "Traceback" not in result.stderr
+    (schedule_folder / "bought.csv").write_text(
+        "week,competence,hours\n2027-W10,nurse,16\n", encoding="utf-8"
+    )
+    result = run("rooms", unit_folder, "--date", "2027-03-09", "--schedule", schedule_folder,
+                 "--out", tmp_path / "out", "--workers", "1", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "5 activities, 2 of 2 rooms open, 7 staff on shift" in result.stdout
+    assert "checker: sound" in result.stdout
