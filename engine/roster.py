@@ -378,14 +378,19 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
         available[s] = needed & (away < 1.0)[:, None]
         contract = _contract(member, full_time)
         per_week = _clinical_per_week(unit, member, contract, away, weekday, workday)
-        low, high = _band(float(per_week.sum()), rules.contract_tolerance, widest)
+        if member.bought:  # bought time: from nothing up to what was bought
+            low, high = 0, math.floor(per_week.sum())
+            most_week = [math.floor(w) for w in per_week]
+        else:
+            low, high = _band(float(per_week.sum()), rules.contract_tolerance, widest)
+            bands = [_band(float(w), rules.weekly_tolerance, 2 * widest) for w in per_week]
+            most_week = [b[1] for b in bands]
         arrays["min_minutes"].append(low)
         arrays["max_minutes"].append(high)
-        bands = [_band(float(w), rules.weekly_tolerance, 2 * widest) for w in per_week]
         # No weekly minimum: a week broken by holidays and absences could leave no run of days
         # the other rules allow; the roster total keeps the contract.
-        arrays["min_week"].append([0 for _ in bands])
-        arrays["max_week"].append([min(b[1], rules.max_minutes_per_week) for b in bands])
+        arrays["min_week"].append([0 for _ in per_week])
+        arrays["max_week"].append([min(m, rules.max_minutes_per_week) for m in most_week])
         arrays["max_consecutive"].append(rules.max_consecutive_days)
         arrays["min_consecutive"].append(rules.min_consecutive_days)
         arrays["min_consecutive_off"].append(rules.min_consecutive_days_off)
@@ -395,22 +400,9 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
         arrays["min_rest"].append(rules.min_daily_rest_minutes)
         arrays["weekly_rest"].append(rules.weekly_rest_minutes)
         rotation = (bool(available[s, weekend].any()), bool(available[s, :, night].any()))
-        key = (member.competences[0], contract, rules, rotation)
-        fairness_group[s] = groups.setdefault(key, len(groups))
-
-    for s, member in enumerate(unit.staff):  # bought time: from nothing to what was bought
-        if member.bought:
-            rules = member.work_rules or unit.work_rules
-            away = _absent(member, start, n_days)
-            per_week = _clinical_per_week(
-                unit, member, _contract(member, full_time), away, weekday, workday
-            )
-            arrays["min_minutes"][s] = 0
-            arrays["max_minutes"][s] = math.floor(per_week.sum())
-            arrays["max_week"][s] = [
-                min(math.floor(w), rules.max_minutes_per_week) for w in per_week
-            ]
-            fairness_group[s] = -1
+        if not member.bought:
+            key = (member.competences[0], contract, rules, rotation)
+            fairness_group[s] = groups.setdefault(key, len(groups))
 
     index = {s.id: i for i, s in enumerate(shifts)}
     requests = [
