@@ -40,7 +40,7 @@ import pandas as pd
 from engine.calendar import swedish_public_holidays
 from engine.check.roster import check_roster
 from engine.errors import InputError, InputProblem
-from models.base import week_monday
+from models.base import week_label, week_monday
 from models.roster import RosterProblem
 from models.solve import SolveStatus
 from models.unit import Absence, StaffMember
@@ -270,6 +270,15 @@ def bought_staff(unit: Unit, bought: pd.DataFrame | None) -> list[StaffMember]:
             for i in range(count)
         ]
     return members
+
+
+def bought_in(bought: pd.DataFrame | None, start: date, weeks: int) -> pd.DataFrame | None:
+    """The rows of ``bought`` (``week, competence, hours``) of the ``weeks`` weeks from
+    ``start``: the time a roster of those weeks gets staff for."""
+    if bought is None or bought.empty:
+        return bought
+    labels = {week_label(start + timedelta(days=7 * w)) for w in range(weeks)}
+    return bought[bought["week"].astype(str).isin(labels)]
 
 
 def with_bought(unit: Unit, bought: pd.DataFrame | None) -> Unit:
@@ -750,9 +759,12 @@ def explain_infeasible(
 
 
 __all__ = [
+    "BOUGHT_FILE",
     "COVER_COLUMNS",
     "Infeasibility",
     "Shortfall",
+    "bought_in",
+    "bought_staff",
     "compile_roster",
     "contracted_minutes",
     "cover_shortfalls",
@@ -760,4 +772,6 @@ __all__ = [
     "roster_grid",
     "roster_summary",
     "solve_roster",
+    "with_bought",
+    "with_bought_file",
 ]

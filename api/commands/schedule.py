@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from engine.errors import InputError
 from engine.io import load_unit, write_files
 from engine.roster import (
     BOUGHT_FILE,
+    bought_in,
     compile_roster,
     cover_shortfalls,
     explain_infeasible,
@@ -25,7 +26,6 @@ from engine.roster import (
     solve_roster,
     with_bought,
 )
-from models.base import week_label
 from solvers.common import SolveOptions
 
 if TYPE_CHECKING:
@@ -113,9 +113,7 @@ def schedule(
         )
     ]
     clock = time.perf_counter()
-    if extra_staff is not None and not extra_staff.empty:  # the roster's weeks
-        weeks_in = {week_label(start + timedelta(days=7 * w)) for w in range(weeks)}
-        extra_staff = extra_staff[extra_staff["week"].astype(str).isin(weeks_in)]
+    extra_staff = bought_in(extra_staff, start, weeks)
     unit = with_bought(unit, extra_staff)
     problem = compile_roster(unit, start, weeks, plan.cover)
     result = solve_roster(problem, options)
