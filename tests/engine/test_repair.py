@@ -171,10 +171,11 @@ def test_a_vacancy_that_one_cheap_move_fills_is_filled(folder: Path, unit: Unit)
     9's evening.)"""
     published = read_published(unit, folder)
     own = ("request_on", "request_off", "substitution")
-    targets = {"D": 3, "E": 2}
+    targets = cover_table().set_index(["date", "shift", "competence"])["target"]
     for day in range(2, 14):
         date_ = START + timedelta(days=day)
-        for shift, target in targets.items():
+        for shift in ("D", "E"):
+            target = int(targets[(date_, shift, "nurse")])
             changes = ChangeSet(today=date_)
             state = situation(unit, published, changes)
             t = state.before.shift_ids.index(shift)
