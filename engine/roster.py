@@ -553,10 +553,12 @@ def cover_shortfalls(problem: RosterProblem, solution: RosterSolution, start: da
 
 def roster_summary(problem: RosterProblem, result: RosterResult) -> dict[str, object]:
     """What a scheduler reads first: size, status, gap, times, cover met, penalties by rule,
-    the checker's verdict, and ``forced_short``: each competence whose cover target its people
-    cannot meet in any roster (:func:`solvers.roster.bounds.forced_shortfalls`), with the
-    shifts wanted, the most its people could cover, how many they are and the shifts short.
-    Those are short whatever the solver does: the plan wants more than the contracts give."""
+    the checker's verdict, ``fairness``: each spread of weekends or nights in a fairness group
+    that costs something, the costliest first, with who works the most and the fewest, and
+    ``forced_short``: each competence whose cover target its people cannot meet in any roster
+    (:func:`solvers.roster.bounds.forced_shortfalls`), with the shifts wanted, the most its
+    people could cover, how many they are and the shifts short. Those are short whatever the
+    solver does: the plan wants more than the contracts give."""
     stats = result.stats
     summary: dict[str, object] = {
         "staff": problem.n_staff,
@@ -576,6 +578,19 @@ def roster_summary(problem: RosterProblem, result: RosterResult) -> dict[str, ob
         summary["hard_violations"] = len(check.violations)
         summary["penalties"] = dict(sorted(check.penalty_by_rule.items()))
         summary["checked_objective"] = check.objective
+        ids = problem.staff_ids
+        summary["fairness"] = [
+            {
+                "kind": spread.kind,
+                "staff": len(spread.members),
+                "most": spread.most,
+                "most_staff": [ids[s] for s in spread.most_staff],
+                "fewest": spread.fewest,
+                "fewest_staff": [ids[s] for s in spread.fewest_staff],
+                "penalty": spread.penalty,
+            }
+            for spread in check.spreads
+        ]
     if result.solution is not None:
         counts = np.zeros_like(problem.cover_target)
         for s, d in zip(*np.nonzero(result.solution.shift >= 0), strict=True):

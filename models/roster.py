@@ -366,6 +366,23 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class FairnessSpread:
+    """What a fairness group's spread of weekends or nights costs, and who makes it: the
+    members who work the most and the fewest (members outside the problem, with fixed rosters,
+    count in ``most`` and ``fewest`` but are not named)."""
+
+    kind: str
+    """``weekends`` or ``nights``."""
+    group: int
+    members: tuple[int, ...]
+    most: int
+    most_staff: tuple[int, ...]
+    fewest: int
+    fewest_staff: tuple[int, ...]
+    penalty: int
+
+
+@dataclass(frozen=True)
 class RosterCheck:
     """The verdict of the independent checker on a roster: hard violations, and every soft
     penalty recomputed, per rule and per staff member."""
@@ -375,6 +392,9 @@ class RosterCheck:
     penalty_by_staff: IntArray
     """(S,) the penalties that belong to one person (requests, substitution, changes); cover and
     fairness belong to no single person and are only in ``penalty_by_rule``."""
+    spreads: tuple[FairnessSpread, ...] = ()
+    """Each fairness spread that costs something, the costliest first: what
+    ``weekend_fairness`` and ``night_fairness`` of ``penalty_by_rule`` are made of."""
 
     @property
     def feasible(self) -> bool:

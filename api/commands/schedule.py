@@ -179,7 +179,27 @@ def schedule(
             + "penalties: "
             + ", ".join(f"{rule} {value:g}" for rule, value in penalties.items() if value)
         )
+    spreads = roster.get("fairness")
+    if isinstance(spreads, list) and spreads:
+        lines.append(" " * 21 + "fairness, costliest: " + "; ".join(map(spread_text, spreads[:3])))
     return Outcome(lines, files)
+
+
+def spread_text(spread: dict[str, object]) -> str:
+    """A fairness spread of the roster summary (``roster_summary``'s ``fairness``) in a few
+    words: its range, who makes its ends, its cost."""
+    return (
+        f"{spread['kind']} {spread['fewest']}-{spread['most']} among {spread['staff']} "
+        f"(most {_names(spread['most_staff'])}, fewest {_names(spread['fewest_staff'])}) "
+        f"{spread['penalty']}"
+    )
+
+
+def _names(staff: object, shown: int = 2) -> str:
+    """The first ``shown`` staff ids of a list, and how many more."""
+    ids = [str(s) for s in staff] if isinstance(staff, list) else []
+    more = f" +{len(ids) - shown}" if len(ids) > shown else ""
+    return ", ".join(ids[:shown]) + more
 
 
 def finish(outcome: Outcome, out: Path) -> int:

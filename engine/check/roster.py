@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from models.roster import RosterCheck, Violation
+from models.roster import FairnessSpread, RosterCheck, Violation
 
 if TYPE_CHECKING:
     from models.roster import IntArray, RosterProblem, RosterSolution
@@ -51,6 +51,7 @@ class _Checker:
         self.violations: list[Violation] = []
         self.by_rule: dict[str, int] = defaultdict(int)
         self.by_staff = np.zeros(problem.n_staff, dtype=np.int64)
+        self.spreads: list[FairnessSpread] = []
 
     def bad(self, rule: str, s: int, d: int, detail: str) -> None:
         self.violations.append(Violation(rule, s, d, detail))
@@ -335,9 +336,36 @@ class _Checker:
             elif len(members) < 2:
                 continue
             if p.weekend_fairness and weekends:
-                self.by_rule["weekend_fairness"] += p.weekend_fairness * (max(worked) - min(worked))
+                self._spread("weekends", g, members, worked, p.weekend_fairness)
             if p.night_fairness and p.shift_night.any():
-                self.by_rule["night_fairness"] += p.night_fairness * (max(nights) - min(nights))
+                self._spread("nights", g, members, nights, p.night_fairness)
+
+    def _spread(
+        self, kind: str, g: int, members: list[int], counts: list[int], weight: int
+    ) -> None:
+        """Charge ``weight`` per unit of spread of ``counts`` (the members' own, then any fixed
+        most and fewest) and record who works the most and the fewest."""
+        most, fewest = max(counts), min(counts)
+        penalty = weight * (most - fewest)
+        self.by_rule[_FAIRNESS_RULE[kind]] += penalty
+        if penalty:
+            own = counts[: len(members)]
+            self.spreads.append(
+                FairnessSpread(
+                    kind=kind,
+                    group=g,
+                    members=tuple(members),
+                    most=most,
+                    most_staff=tuple(s for s, n in zip(members, own, strict=True) if n == most),
+                    fewest=fewest,
+                    fewest_staff=tuple(s for s, n in zip(members, own, strict=True) if n == fewest),
+                    penalty=penalty,
+                )
+            )
+
+
+_FAIRNESS_RULE = {"weekends": "weekend_fairness", "nights": "night_fairness"}
+"""The penalty rule of each kind of fairness spread."""
 
 
 def check_roster(problem: RosterProblem, roster: RosterSolution) -> RosterCheck:
@@ -370,4 +398,5 @@ def check_roster(problem: RosterProblem, roster: RosterSolution) -> RosterCheck:
         violations=tuple(checker.violations),
         penalty_by_rule=dict(checker.by_rule),
         penalty_by_staff=checker.by_staff,
+        spreads=tuple(sorted(checker.spreads, key=lambda x: (-x.penalty, x.kind, x.group))),
     )

@@ -10,6 +10,7 @@ import pytest
 from conftest import run_balans as run
 from conftest import tiny_document
 
+from api.commands.schedule import spread_text
 from engine.io import save_unit
 from models.unit import Unit
 
@@ -54,6 +55,10 @@ def test_schedule_writes_daily_plan_and_roster(folder: Path, tmp_path: Path) -> 
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["roster"]["hard_violations"] == 0
     assert summary["roster"]["staff"] == 7
+    # the optimum (the surgeon's two shifts short) spreads nights and weekends evenly: none is
+    # listed or printed (test_a_fairness_spread_in_words for one that is)
+    assert summary["roster"]["fairness"] == []
+    assert "fairness, costliest:" not in result.stdout
     with (out / "daily_plan.csv").open(encoding="utf-8") as handle:
         days = list(csv.DictReader(handle))
     assert sum(float(r["volume"]) for r in days if r["activity"] == "op") == 25  # 10 + 15
@@ -121,3 +126,16 @@ def test_schedule_takes_the_plan_file_that_balans_plan_writes(folder: Path, tmp_
     with (out / "daily_plan.csv").open(encoding="utf-8") as handle:
         days = list(csv.DictReader(handle))
     assert sum(float(r["volume"]) for r in days if r["activity"] == "op") == round(ops)
+
+
+def test_a_fairness_spread_in_words() -> None:
+    spread = {
+        "kind": "nights",
+        "staff": 9,
+        "most": 9,
+        "most_staff": ["n2", "n5", "n6"],
+        "fewest": 4,
+        "fewest_staff": ["n0"],
+        "penalty": 50,
+    }
+    assert spread_text(spread) == "nights 4-9 among 9 (most n2, n5 +1, fewest n0) 50"

@@ -13,7 +13,7 @@ from benchmarks.nrp.evaluate import read_roster
 from benchmarks.nrp.instance import read_instance
 from benchmarks.nrp.reader import to_roster_problem
 from engine.check.roster import check_roster
-from models.roster import RosterSolution, roster_problem
+from models.roster import FairnessSpread, RosterSolution, roster_problem
 
 
 def grid(rows: list[list[int]], competence: list[list[int]] | None = None) -> RosterSolution:
@@ -84,6 +84,11 @@ def test_fairness_spread_and_substitution_by_hand() -> None:
         "night_fairness": 6,
     }
     assert check.penalty_by_staff.tolist() == [0, 0, 12]
+    # what the two spreads are made of, the costlier first
+    assert check.spreads == (
+        FairnessSpread("weekends", 0, (0, 1, 2), 2, (0,), 0, (2,), 8),
+        FairnessSpread("nights", 0, (0, 1, 2), 3, (0,), 1, (1,), 6),
+    )
 
 
 def test_split_weekends_by_hand() -> None:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from conftest import tiny_unit
 
+from engine.check.roster import check_roster
 from engine.errors import InputError
 from engine.roster import (
     compile_roster,
@@ -21,7 +22,8 @@ from engine.roster import (
     solve_roster,
     with_bought,
 )
-from models.solve import SolveStatus
+from models.roster import RosterResult, RosterSolution, roster_problem
+from models.solve import SolveStats, SolveStatus
 from solvers.common import SolveOptions
 from solvers.roster.bounds import forced_shortfalls
 
@@ -339,3 +341,45 @@ def test_bought_time_of_an_unknown_competence_names_the_file() -> None:
         with_bought(tiny_unit(), bad)
     assert "bought.csv" in str(error.value)
     assert "pilot" in str(error.value)
+
+
+def test_summary_names_the_costliest_fairness_spreads() -> None:
+    """Three staff of one group from a Saturday over 9 days (weekends: days 0-1 and 7-8), one
+    night shift: weekends 2, 1, 0 (a spread of 2 at 4) and nights 3, 1, 2 (of 2 at 3)."""
+    problem = roster_problem(
+        3,
+        9,
+        [600],
+        first_weekday=5,
+        shift_night=[True],
+        fairness_group=[0, 0, 0],
+        weekend_fairness=4,
+        night_fairness=3,
+    )
+    shift = np.array(
+        [[0, -1, -1, -1, 0, -1, -1, 0, -1], [-1, 0, -1] + [-1] * 6, [-1, -1, 0, 0] + [-1] * 5]
+    )
+    solution = RosterSolution(shift=shift, competence=np.where(shift >= 0, 0, -1))
+    check = check_roster(problem, solution)
+    stats = SolveStats(SolveStatus.FEASIBLE, check.objective, 0.0, 1.0, "test")
+    summary = roster_summary(problem, RosterResult(stats, solution, check=check))
+    assert summary["fairness"] == [
+        {
+            "kind": "weekends",
+            "staff": 3,
+            "most": 2,
+            "most_staff": ["s0"],
+            "fewest": 0,
+            "fewest_staff": ["s2"],
+            "penalty": 8,
+        },
+        {
+            "kind": "nights",
+            "staff": 3,
+            "most": 3,
+            "most_staff": ["s0"],
+            "fewest": 1,
+            "fewest_staff": ["s1"],
+            "penalty": 6,
+        },
+    ]
