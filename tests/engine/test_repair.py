@@ -172,17 +172,15 @@ def test_a_vacancy_that_one_cheap_move_fills_is_filled(folder: Path, unit: Unit)
     published = read_published(unit, folder)
     own = ("request_on", "request_off", "substitution")
     targets = cover_table().set_index(["date", "shift", "competence"])["target"]
+    as_published = situation(unit, published, ChangeSet())
+    roster, problem = as_published.roster, as_published.before
+    nurse = problem.competence_ids.index("nurse")
     for day in range(2, 14):
         date_ = START + timedelta(days=day)
         for shift in ("D", "E"):
             target = int(targets[(date_, shift, "nurse")])
-            changes = ChangeSet(today=date_)
-            state = situation(unit, published, changes)
-            t = state.before.shift_ids.index(shift)
-            c = state.before.competence_ids.index("nurse")
-            on = np.flatnonzero(
-                (state.roster.shift[:, day] == t) & (state.roster.competence[:, day] == c)
-            )
+            t = problem.shift_ids.index(shift)
+            on = np.flatnonzero((roster.shift[:, day] == t) & (roster.competence[:, day] == nurse))
             if len(on) != target:
                 continue
             sick = unit.staff[int(on[0])].id
