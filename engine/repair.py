@@ -927,7 +927,9 @@ def credit_lost_shifts(
     minutes of those shifts (over the roster and in each week; an absence on days off changes
     nothing), and runs broken by the absence are exempt from the minimum run lengths (minimum
     1). Nothing else of their roster has to move: an absence only removes work, which every
-    other rule allows."""
+    other rule allows. The weekends and nights each person may work, and the fairness groups,
+    stay the published problem's: they follow the time a person is present, and an absence
+    that came after publication changes neither what was agreed nor with whom it is compared."""
     vacated = vacate(after, published, today)
     lost = (published.shift >= 0) & (vacated.shift < 0)
     minutes = np.where(lost, before.shift_minutes[np.maximum(published.shift, 0)], 0)
@@ -946,6 +948,9 @@ def credit_lost_shifts(
         max_week_minutes=np.maximum(before.max_week_minutes - weekly, 0),
         min_consecutive=np.where(absent, 1, after.min_consecutive),
         min_consecutive_off=np.where(absent, 1, after.min_consecutive_off),
+        max_weekends=before.max_weekends,
+        max_nights=before.max_nights,
+        fairness_group=before.fairness_group,
     )
 
 

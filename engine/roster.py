@@ -13,13 +13,17 @@ per day, shift and competence, from the daily plan) into a :class:`models.roster
   tolerance, and in each week at most the week's contracted minutes plus the weekly tolerance
   and under the weekly maximum. The band is at least one shift wide, so a whole number of
   shifts always fits;
-- the labour rules are the member's own :class:`models.unit.WorkRules` or the unit's;
+- the labour rules are the member's own :class:`models.unit.WorkRules` or the unit's; the
+  weekends and nights they allow per week count over the time the member is present (the
+  weekends with a day present, the days present over 7);
 - a competence's ``substitutes`` may cover it at the substitution weight;
-- staff of the same primary competence and contract form a fairness group, apart for whether
-  they may work a weekend day, and a night, of the roster at all: a member who may not (only
-  weekday day shifts need their competences, or they are away) would otherwise hold the
-  group's fewest weekends or nights at 0, and every one a colleague works would count as
-  unfair.
+- staff of the same primary competence and contract, present for as many weeks of the roster
+  (days present over 7, rounded), form a fairness group, apart for whether they may work a
+  weekend day, and a night, of the roster at all: a member who may not (only weekday day
+  shifts need their competences, or they are away) would otherwise hold the group's fewest
+  weekends or nights at 0, and every one a colleague works would count as unfair; a member
+  away part of the roster would in the same way be held to the counts of those present
+  throughout.
 
 :func:`solve_roster` solves and attaches the verdict of the independent checker
 (:mod:`engine.check.roster`); :func:`explain_infeasible` says which day, shift and competence
@@ -377,7 +381,6 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
     }
     groups: dict[tuple[object, ...], int] = {}
     fairness_group = np.full(n_staff, -1, dtype=np.int64)
-    weekends = len({(d.isocalendar().year, d.isocalendar().week) for d in days if d.weekday() >= 5})
     weekend = np.array([d.weekday() >= 5 for d in days])
     night = np.array([shift.night for shift in shifts], dtype=bool)
     for s, member in enumerate(unit.staff):
@@ -403,14 +406,24 @@ def compile_roster(unit: Unit, start: date, weeks: int, cover: pd.DataFrame) -> 
         arrays["max_consecutive"].append(rules.max_consecutive_days)
         arrays["min_consecutive"].append(rules.min_consecutive_days)
         arrays["min_consecutive_off"].append(rules.min_consecutive_days_off)
-        # every other weekend over 3 weeks is 2 of them (the first and the third)
-        arrays["max_weekends"].append(math.ceil(weekends * rules.weekend_share - 1e-9))
-        arrays["max_nights"].append(math.floor(weeks * rules.max_nights_per_week + 1e-9))
+        # The counts per week hold over the time the member is present: every other weekend
+        # over 3 weekends is 2 of them (the first and the third); 3 nights a week over 5 weeks
+        # present is 15.
+        present = 1.0 - away
+        days_present = float(present.sum())
+        # the roster starts on a Monday: day d's weekend is d // 7
+        weekends_present = np.unique(np.flatnonzero(weekend & (present > 0)) // 7).size
+        arrays["max_weekends"].append(math.ceil(weekends_present * rules.weekend_share - 1e-9))
+        arrays["max_nights"].append(math.floor(days_present / 7 * rules.max_nights_per_week + 1e-9))
         arrays["min_rest"].append(rules.min_daily_rest_minutes)
         arrays["weekly_rest"].append(rules.weekly_rest_minutes)
         rotation = (bool(available[s, weekend].any()), bool(available[s, :, night].any()))
         if not member.bought:
-            key = (member.competences[0], contract, rules, rotation)
+            # equal contracts over the roster: equal terms, and present for as many weeks
+            # (rounded to whole weeks), so nobody away part of the time is compared in plain
+            # counts with those present throughout
+            weeks_present = math.floor(days_present / 7 + 0.5)
+            key = (member.competences[0], contract, rules, rotation, weeks_present)
             fairness_group[s] = groups.setdefault(key, len(groups))
 
     index = {s.id: i for i, s in enumerate(shifts)}

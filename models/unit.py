@@ -127,8 +127,9 @@ class WorkRules(DomainModel):
     collective agreement), with Swedish defaults; a unit's rules apply to every staff member
     unless the member has own rules.
 
-    Counts over the horizon are given per week and scaled by the roster's number of weeks
-    (rounded down), so the same rules serve a 2-week and an 18-week roster.
+    Counts over the horizon are given per week and scaled by the time the member is present in
+    the roster (weekends with a day present, days present over 7), so the same rules serve a
+    2-week and an 18-week roster, and a member away for part of it.
     """
 
     min_daily_rest_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 660
@@ -141,9 +142,11 @@ class WorkRules(DomainModel):
     min_consecutive_days_off: Annotated[int, Field(ge=1, le=14)] = 2
     """Shortest run of days off (runs at the start or end of the roster are exempt)."""
     weekend_share: Fraction = 0.5
-    """Share of the weekends a person may work (0.5: every other weekend)."""
+    """Share of the weekends a person may work (0.5: every other weekend), of those they are
+    present on, rounded up."""
     max_nights_per_week: Annotated[float, Field(ge=0.0, le=7.0)] = 3.0
-    """Night shifts per week on average over the roster."""
+    """Night shifts per week on average over the weeks present (days present over 7), rounded
+    down."""
     max_minutes_per_week: Annotated[int, Field(gt=0, le=7 * 24 * 60)] = 2880
     """Worked minutes in any calendar week of the roster (48 h)."""
     contract_tolerance: Fraction = 0.1

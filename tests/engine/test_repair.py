@@ -207,6 +207,23 @@ def test_a_vacancy_that_one_cheap_move_fills_is_filled(folder: Path, unit: Unit)
     raise AssertionError("the published roster has no vacancy that one cheap move fills")
 
 
+def test_an_absence_keeps_what_was_agreed_at_publication(folder: Path, unit: Unit) -> None:
+    """Away from day 4 to the end, a nurse is present on 4 of the 14 days: compiled anew, they
+    may work no weekend and are compared with nobody present as long. The repair holds them to
+    the published problem's weekends, nights and fairness group, as it holds their minutes: an
+    absence after publication counts as worked time."""
+    sick = working(folder, unit, 2)
+    s = [m.id for m in unit.staff].index(sick)
+    away = StaffAbsence(staff=sick, start=START + timedelta(days=4), end=START + timedelta(days=13))
+    state = situation(unit, read_published(unit, folder), ChangeSet(today=START, absences=[away]))
+    compiled = compile_roster(state.changed_unit, START, 2, state.cover)
+    assert (compiled.max_weekends[s], state.before.max_weekends[s]) == (0, 1)
+    assert compiled.fairness_group[s] not in compiled.fairness_group[np.arange(10) != s]
+    assert np.array_equal(state.after.max_weekends, state.before.max_weekends)
+    assert np.array_equal(state.after.max_nights, state.before.max_nights)
+    assert np.array_equal(state.after.fairness_group, state.before.fairness_group)
+
+
 def test_days_before_today_never_change(folder: Path, unit: Unit) -> None:
     """Sick from day 0 to day 5, reported on day 3: days 0-2 stay as published (what happened),
     days 3-5 are off, and nobody's days before day 3 change."""

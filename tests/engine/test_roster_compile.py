@@ -116,6 +116,37 @@ def test_who_may_work_no_weekend_or_no_night_is_apart_in_fairness() -> None:
     assert len(set(problem.fairness_group.tolist())) == 3
 
 
+def test_weekends_nights_and_fairness_follow_the_weeks_present() -> None:
+    """Four nurses on equal contracts over three weeks, a day and a night shift wanted every
+    day. Anna is present in the last week only, dora is away one day, eva two weeks less a day.
+    The weekends and nights a week allows count over each one's time present, and the fairness
+    groups are of those present for as many whole weeks (days present over 7, rounded)."""
+
+    def away(first: str, last: str) -> list[dict[str, str]]:
+        return [{"start": first, "end": last, "kind": "vacation"}]
+
+    staff = [
+        {"id": "anna", "competences": ["nurse"], "absences": away("2027-03-08", "2027-03-21")},
+        {"id": "bert", "competences": ["nurse"]},
+        {"id": "dora", "competences": ["nurse"], "absences": away("2027-03-17", "2027-03-17")},
+        {"id": "eva", "competences": ["nurse"], "absences": away("2027-03-16", "2027-03-28")},
+    ]
+    shifts = [
+        {"id": "D", "start": "07:00", "end": "16:00", "paid_minutes": 480},
+        {"id": "N", "start": "21:00", "end": "07:00", "paid_minutes": 600, "night": True},
+    ]
+    rows = [(MONDAY + timedelta(days=d), shift, "nurse", 0, 1) for d in range(21) for shift in "DN"]
+    cover = pd.DataFrame(rows, columns=["date", "shift", "competence", "minimum", "target"])
+    problem = compile_roster(tiny_unit(staff=staff, shift_types=shifts), MONDAY, 3, cover)
+    # three nights a week: over 7, 21, 20 and 8 days present
+    assert problem.max_nights.tolist() == [3, 9, 8, 3]
+    # every other weekend: of 1, 3, 3 and 1 weekends with a day present (eva's first)
+    assert problem.max_weekends.tolist() == [1, 2, 2, 1]
+    # 1, 3, 2.9 and 1.1 weeks present: bert and dora together, anna and eva together
+    anna, bert, dora, eva = problem.fairness_group.tolist()
+    assert bert == dora != anna == eva
+
+
 def test_substitutes_may_cover_at_a_cost() -> None:
     unit = tiny_unit(
         competences=[
