@@ -482,6 +482,11 @@ class BoundWorker:
         Seconds for HiGHS, building included.
     on_bound
         Called with each higher bound.
+    linear_first
+        Solve the linear relaxation first whatever the programme's size, not only above
+        :data:`LINEAR_FIRST_COLUMNS`: for a search with no bound of its own beside it, where a
+        bound in seconds is worth the delay to the root (the example clinic's 40-person part:
+        the relaxation's 790 after 1.5 s, the root's 795 after 18 s against 16.7 s without).
     """
 
     def __init__(
@@ -489,10 +494,13 @@ class BoundWorker:
         problem: RosterProblem,
         time_limit: float,
         on_bound: Callable[[float], None] | None = None,
+        *,
+        linear_first: bool = False,
     ) -> None:
         self.problem = problem
         self.time_limit = time_limit
         self.on_bound = on_bound
+        self.linear_first = linear_first
         self.bound = -math.inf
         self.status = "not run"
         """HiGHS's model status at the end, for the record."""
@@ -537,7 +545,8 @@ class BoundWorker:
         if columns > MAX_COLUMNS:
             return
         try:
-            if columns > LINEAR_FIRST_COLUMNS and not self._linear_bound(started):
+            linear_first = self.linear_first or columns > LINEAR_FIRST_COLUMNS
+            if linear_first and not self._linear_bound(started):
                 return
             p = programme(self.problem, self._stop.is_set)
         except _Cancelled:  # stopped while building (a big programme takes seconds)

@@ -417,11 +417,15 @@ person at a time (:func:`_first_roster`). The example clinic's parts had theirs 
 most; the hospital's parts of 110 to 211 people had none in 5 s."""
 
 
-QUICK_TRY_LIMIT = 3_000
+QUICK_TRY_LIMIT = 1_200
 """Staff x days above which a part's first roster is built a person at a time at once, with
-no quick CP-SAT try: the example clinic's parts (49 x 42 = 2,058 at most) had theirs from
-CP-SAT in 1.4 s at most, the 600-staff hospital's of 110 x 42 = 4,620 and more had none in
-2 s, of which building the model of the two largest took 1.6 s."""
+no quick CP-SAT try (unless a hint is given), and improved by the neighbourhood search alone.
+The 600-staff hospital's parts of 110 x 42 = 4,620 and more had no roster from CP-SAT in 2 s,
+of which building the model of the two largest took 1.6 s. The example clinic's parts of 40
+and 49 people (1,680 and 2,058) had one in 1-2 s, but a poor one (17,485 and 24,530), and 12 s
+of CP-SAT from it reached 3,035 and 10,900; built a person at a time they were 1,665 and 17,245
+after 5-6 s, and 12 s of the search from there reached 960 and 3,830 (25 s, another seed: 1,020
+and 3,715 against 1,160 and 3,870). Its part of 22 people (924) CP-SAT proves optimal in 3 s."""
 
 
 def _first_roster(
@@ -432,7 +436,8 @@ def _first_roster(
 ) -> tuple[RosterResult, bool]:
     """A first roster of ``problem`` within ``left`` seconds: CP-SAT without presolve, stopped
     at its first solution, for up to :data:`FIRST_TRY_SECONDS` (not tried on a problem larger
-    than :data:`QUICK_TRY_LIMIT`); if none came, one built a person at a time
+    than :data:`QUICK_TRY_LIMIT` unless ``hint`` is given: a complete hint is a roster at
+    once); if none came, one built a person at a time
     (:func:`solvers.roster.greedy.construct`); if that breaks a hard rule or fails, CP-SAT
     with presolve (from the built roster as a hint, when there is one). True with a roster
     built a person at a time.
@@ -448,6 +453,7 @@ def _first_roster(
     started = time.perf_counter()
     if (
         problem.n_staff * problem.n_days > QUICK_TRY_LIMIT
+        and hint is None
         and "cp_model_presolve" not in options.native
     ):
         result = RosterResult(
@@ -609,7 +615,7 @@ def _solve_parts(
     remaining = left()
     largest = [i for i in open_parts if i in built]
     if mip and remaining is not None and largest:
-        ahead[largest[-1]] = BoundWorker(subs[largest[-1]], remaining).start()
+        ahead[largest[-1]] = BoundWorker(subs[largest[-1]], remaining, linear_first=True).start()
     for i in open_parts:
         remaining = left()
         limit = None
@@ -638,7 +644,7 @@ def _solve_parts(
         if i in built and limit is not None:
             beside = ahead.pop(i) if i in ahead else None
             if beside is None and mip:
-                beside = BoundWorker(subs[i], limit).start()
+                beside = BoundWorker(subs[i], limit, linear_first=True).start()
             improved = _search_alone(subs[i], results[i], own, report, beside)
         else:
             improved = _solve_whole(subs[i], own, report, results[i].solution, lns, mip)

@@ -485,13 +485,15 @@ def test_the_programme_has_each_hard_rule(rule: str) -> None:
     _same_optimum(RULE_CASES[rule][0])
 
 
+@pytest.mark.parametrize("asked", [False, True])
 @pytest.mark.parametrize("rule", sorted(RULE_CASES))
 def test_the_linear_relaxation_first_bounds_and_the_programme_still_proves(
-    rule: str, monkeypatch: pytest.MonkeyPatch
+    rule: str, asked: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the relaxation without the rules on the order of the days solved first (as on a
-    large part), no bound on the way passes the optimum, and the programme after it still
-    proves the optimum (or that there is no roster)."""
+    large part, or when asked for, as beside a search with no bound of its own), no bound on
+    the way passes the optimum, and the programme after it still proves the optimum (or that
+    there is no roster)."""
     built: list[bool] = []
     whole = mip.programme
 
@@ -499,11 +501,13 @@ def test_the_linear_relaxation_first_bounds_and_the_programme_still_proves(
         built.append(sequences)
         return whole(*args, sequences=sequences)
 
-    monkeypatch.setattr(mip, "LINEAR_FIRST_COLUMNS", 0)
+    if not asked:
+        monkeypatch.setattr(mip, "LINEAR_FIRST_COLUMNS", 0)
     monkeypatch.setattr(mip, "programme", programme)
     problem = RULE_CASES[rule][0]
     raised: list[float] = []
-    bound = BoundWorker(problem, 60.0, on_bound=raised.append).start().wait()
+    worker = BoundWorker(problem, 60.0, on_bound=raised.append, linear_first=asked)
+    bound = worker.start().wait()
     assert built[0] is False
     result = solve(problem, SolveOptions(num_workers=1, seed=0), mip=False)
     if result.stats.status is SolveStatus.INFEASIBLE:
@@ -763,6 +767,8 @@ def test_highs_bounds_the_largest_built_part_from_the_start_of_the_search(
     result = solve(problem, SolveOptions(num_workers=2, seed=0, time_limit=8))
     assert events == ["build 2", "build 4", "worker 4", "worker 2"]
     assert all(worker.finished for worker in workers)
+    # beside a search with no bound of its own, each solves its relaxation first
+    assert all(worker.linear_first for worker in workers)
     assert result.solution is not None
     check = check_roster(problem, result.solution)
     assert check.feasible, check.violations
@@ -794,6 +800,44 @@ def test_parts_without_a_quick_first_roster_are_built_and_searched(
     assert check.feasible, check.violations
     assert check.objective == result.stats.objective < reports[0].objective
     assert 0 <= result.stats.bound <= result.stats.objective
+
+
+def test_a_part_with_a_hint_starts_from_it_whatever_its_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A part above the size at which a first roster is built a person at a time (the limit
+    set to 0 here) still starts from a roster given as a hint: CP-SAT completes it at once,
+    nothing is built, and the result is no dearer than the hint."""
+    module = importlib.import_module("solvers.roster.solve")  # the package exports solve()
+    built: list[int] = []
+    building = module.construct
+
+    def construct(problem: RosterProblem, *args: Any, **kw: Any) -> Any:
+        built.append(problem.n_staff)
+        return building(problem, *args, **kw)
+
+    base = _clinic_like(0, days=14)
+    problem = replace(
+        base,  # the substitute covers the first competence only: two independent parts
+        can_cover=np.array([[True, False]] * 3 + [[False, True]] * 2 + [[True, False]]),
+        substitution_cost=np.zeros_like(base.substitution_cost),
+    )
+    options = SolveOptions(num_workers=2, seed=0, time_limit=8)
+    given = solve(problem, options)
+    assert given.solution is not None
+    monkeypatch.setattr(module, "QUICK_TRY_LIMIT", 0)
+    monkeypatch.setattr(module, "construct", construct)
+    reports: list[Progress] = []
+    result = solve(problem, options, reports.append, hint=given.solution)
+    assert built == []
+    assert result.solution is not None
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert check.objective == result.stats.objective <= reports[0].objective
+    assert reports[0].objective <= given.stats.objective
+    # without the hint, both parts are built
+    solve(problem, options)
+    assert sorted(built) == [2, 4]
 
 
 # --------------------------------------------------------------------------------------------
