@@ -417,15 +417,20 @@ person at a time (:func:`_first_roster`). The example clinic's parts had theirs 
 most; the hospital's parts of 110 to 211 people had none in 5 s."""
 
 
-QUICK_TRY_LIMIT = 1_200
-"""Staff x days above which a part's first roster is built a person at a time at once, with
-no quick CP-SAT try (unless a hint is given), and improved by the neighbourhood search alone.
-The 600-staff hospital's parts of 110 x 42 = 4,620 and more had no roster from CP-SAT in 2 s,
-of which building the model of the two largest took 1.6 s. The example clinic's parts of 40
-and 49 people (1,680 and 2,058) had one in 1-2 s, but a poor one (17,485 and 24,530), and 12 s
-of CP-SAT from it reached 3,035 and 10,900; built a person at a time they were 1,665 and 17,245
-after 5-6 s, and 12 s of the search from there reached 960 and 3,830 (25 s, another seed: 1,020
-and 3,715 against 1,160 and 3,870). Its part of 22 people (924) CP-SAT proves optimal in 3 s."""
+QUICK_TRY_LIMIT = 3_000
+"""Staff x days above which a part to be built a person at a time (:data:`BUILD_LIMIT`) gets
+no quick CP-SAT try first: the 600-staff hospital's parts of 110 x 42 = 4,620 and more had no
+roster from CP-SAT in 2 s, of which building the model of the two largest took 1.6 s."""
+
+
+BUILD_LIMIT = 1_200
+"""Staff x days above which a part's first roster is built a person at a time (unless a hint
+is given) and the part is improved by the neighbourhood search alone. The example clinic's
+parts of 40 and 49 people (1,680 and 2,058) had a roster from CP-SAT in 1-2 s, but a poor one
+(17,485 and 24,530), and 12 s of CP-SAT from it reached 3,035 and 10,900; built a person at a
+time they were 1,665 and 17,245 after 5-6 s, and 12 s of the search from there reached 960 and
+3,830 (25 s, another seed: 1,020 and 3,715 against 1,160 and 3,870). Its part of 22 people
+(924) CP-SAT proves optimal in 3 s."""
 
 
 def _first_roster(
@@ -433,14 +438,20 @@ def _first_roster(
     options: SolveOptions,
     hint: RosterSolution | None,
     left: float | None,
+    share: float | None = None,
 ) -> tuple[RosterResult, bool]:
-    """A first roster of ``problem`` within ``left`` seconds: CP-SAT without presolve, stopped
-    at its first solution, for up to :data:`FIRST_TRY_SECONDS` (not tried on a problem larger
-    than :data:`QUICK_TRY_LIMIT` unless ``hint`` is given: a complete hint is a roster at
-    once); if none came, one built a person at a time
-    (:func:`solvers.roster.greedy.construct`); if that breaks a hard rule or fails, CP-SAT
-    with presolve (from the built roster as a hint, when there is one). True with a roster
-    built a person at a time.
+    """A first roster of ``problem`` within ``left`` seconds, and whether the part is to be
+    improved by the neighbourhood search alone.
+
+    CP-SAT without presolve, stopped at its first solution, tries for up to
+    :data:`FIRST_TRY_SECONDS` (from ``hint`` if given: a complete hint is a roster at once). A
+    part above :data:`BUILD_LIMIT` with no hint is then also built a person at a time
+    (:func:`solvers.roster.greedy.construct`), the cheaper of the two rosters is its first, and
+    the search alone improves it; CP-SAT's roster is what is left when time runs out while
+    building (which then stops after ``share`` seconds, so that the parts after this one keep
+    their time), and above :data:`QUICK_TRY_LIMIT` it is not tried. When neither gives a roster
+    (the building breaks a hard rule or fails), CP-SAT with presolve, from the built roster as
+    a hint when there is one.
 
     Presolve took most of the time to the first roster of the clinic's nurses (6.8 s against
     1.9 s without), but without it the 211-person part of the 600-staff hospital had no roster
@@ -451,11 +462,9 @@ def _first_roster(
     if left is None:
         return _solve_whole(problem, quick, None, hint), False
     started = time.perf_counter()
-    if (
-        problem.n_staff * problem.n_days > QUICK_TRY_LIMIT
-        and hint is None
-        and "cp_model_presolve" not in options.native
-    ):
+    size = problem.n_staff * problem.n_days
+    build = size > BUILD_LIMIT and hint is None and "cp_model_presolve" not in options.native
+    if build and size > QUICK_TRY_LIMIT:
         result = RosterResult(
             stats=SolveStats(SolveStatus.NO_SOLUTION, math.inf, -math.inf, 0.0, BACKEND),
             solution=None,
@@ -464,18 +473,22 @@ def _first_roster(
         result = _solve_whole(
             problem, replace(quick, time_limit=min(left, FIRST_TRY_SECONDS)), None, hint
         )
+    has_roster = result.solution is not None
     if (
-        result.solution is not None
+        (has_roster and not build)
         or result.stats.status is SolveStatus.INFEASIBLE
         or "cp_model_presolve" in options.native
         or left - (time.perf_counter() - started) < 0.5
     ):
-        return result, False
-    built = construct(problem, left - (time.perf_counter() - started), replace(options, native={}))
+        return result, has_roster and build
+    building = left - (time.perf_counter() - started)
+    if has_roster and share is not None:
+        building = min(building, share - (time.perf_counter() - started))
+    built = construct(problem, building, replace(options, native={}))
     if built is not None:
         evaluated = evaluate(problem, built)
         spent = time.perf_counter() - started
-        if evaluated is not None:
+        if evaluated is not None and (not has_roster or evaluated[0] <= result.stats.objective):
             # no penalty weight is negative (RosterProblem checks): 0 bounds the built roster
             # until CP-SAT has one, so a part that gets no time for it leaves the whole bounded
             stats = replace(
@@ -489,6 +502,8 @@ def _first_roster(
             return RosterResult(stats=stats, solution=built, penalties=evaluated[1]), True
         hint = built
     spent = time.perf_counter() - started
+    if has_roster:  # CP-SAT's quick roster is the cheaper, or the only one in time
+        return replace(result, stats=replace(result.stats, wall_time=spent)), True
     if left - spent < 0.5:
         return replace(result, stats=replace(result.stats, wall_time=spent)), False
     retry = _solve_whole(
@@ -505,12 +520,12 @@ def _search_alone(
     progress: ProgressCallback | None,
     worker: BoundWorker | None,
 ) -> RosterResult:
-    """Improve a roster built a person at a time by the neighbourhood search alone, one worker
-    a neighbourhood, with HiGHS's ``worker`` (if any) beside it for the bound; it is stopped at
+    """Improve a part's first roster by the neighbourhood search alone, one worker a
+    neighbourhood, with HiGHS's ``worker`` (if any) beside it for the bound; it is stopped at
     the end.
 
-    CP-SAT finds no first roster of such a part in :data:`FIRST_TRY_SECONDS` (or, above
-    :data:`QUICK_TRY_LIMIT`, is not asked to), and from the built one it hardly moves: on the
+    Such a part had no first roster from CP-SAT in :data:`FIRST_TRY_SECONDS`, or is above
+    :data:`BUILD_LIMIT` (see there), and from a built roster CP-SAT hardly moves: on the
     600-staff hospital's parts of 110, 160 and 211 people, 13 s of CP-SAT took the built
     rosters of 2,395, 16,205 and 9,530 to 1,650, 15,145 and 6,545, and 13 s of this search to
     1,480 (HiGHS's bound), 6,310 and 4,155."""
@@ -553,9 +568,9 @@ def _solve_parts(
     complete roster exists early; then each part not yet proven optimal is improved from its
     first roster for a share of the time left in proportion to its staff, smallest first, so
     time a small part does not need flows on to the big ones: by CP-SAT from the roster as a
-    hint, then the neighbourhood search for the ``lns`` share of that time; or, when the first
-    roster had to be built a person at a time, by the neighbourhood search alone
-    (:func:`_search_alone`).
+    hint, then the neighbourhood search for the ``lns`` share of that time; or, for a part whose
+    first roster was built a person at a time (or above :data:`BUILD_LIMIT`), by the
+    neighbourhood search alone (:func:`_search_alone`).
 
     The share goes by staff, not by (staff, day, shift) cells: a part of people who work few
     shift types has few cells but no fewer days to roster. On the 600-staff hospital the part of
@@ -569,7 +584,7 @@ def _solve_parts(
     order = sorted(range(len(pieces)), key=lambda i: (sizes[i], i))
     subs = [restrict(problem, piece) for piece in pieces]
     results: dict[int, RosterResult] = {}
-    built: set[int] = set()  # parts whose first roster was built a person at a time
+    alone: set[int] = set()  # parts to be improved by the search alone (built ones)
     variables = constraints = 0
 
     def left() -> float | None:
@@ -577,11 +592,15 @@ def _solve_parts(
             return None
         return max(0.0, options.time_limit - (time.perf_counter() - started))
 
+    waiting = sum(sizes)
     for i in order:
         sub_hint = None if hint is None else restrict_solution(hint, pieces[i])
-        result, by_person = _first_roster(subs[i], options, sub_hint, left())
-        if by_person:
-            built.add(i)
+        remaining = left()
+        share = None if remaining is None else remaining * sizes[i] / waiting
+        waiting -= sizes[i]
+        result, search_alone = _first_roster(subs[i], options, sub_hint, remaining, share)
+        if search_alone:
+            alone.add(i)
         variables += result.stats.variables
         constraints += result.stats.constraints
         if result.solution is None:
@@ -613,7 +632,7 @@ def _solve_parts(
     # had no bound within its own share of the time)
     ahead: dict[int, BoundWorker] = {}
     remaining = left()
-    largest = [i for i in open_parts if i in built]
+    largest = [i for i in open_parts if i in alone]
     if mip and remaining is not None and largest:
         ahead[largest[-1]] = BoundWorker(subs[largest[-1]], remaining, linear_first=True).start()
     for i in open_parts:
@@ -641,7 +660,7 @@ def _solve_parts(
                 )
 
         own = replace(options, time_limit=limit)
-        if i in built and limit is not None:
+        if i in alone and limit is not None:
             beside = ahead.pop(i) if i in ahead else None
             if beside is None and mip:
                 beside = BoundWorker(subs[i], limit, linear_first=True).start()

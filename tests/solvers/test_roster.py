@@ -755,6 +755,7 @@ def test_highs_bounds_the_largest_built_part_from_the_start_of_the_search(
         events.append(f"build {problem.n_staff}")
         return building(problem, *args, **kw)
 
+    monkeypatch.setattr(module, "BUILD_LIMIT", 0)
     monkeypatch.setattr(module, "QUICK_TRY_LIMIT", 0)
     monkeypatch.setattr(module, "BoundWorker", Recorded)
     monkeypatch.setattr(module, "construct", construct)
@@ -805,9 +806,10 @@ def test_parts_without_a_quick_first_roster_are_built_and_searched(
 def test_a_part_with_a_hint_starts_from_it_whatever_its_size(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A part above the size at which a first roster is built a person at a time (the limit
-    set to 0 here) still starts from a roster given as a hint: CP-SAT completes it at once,
-    nothing is built, and the result is no dearer than the hint."""
+    """A part above the size at which a first roster is built a person at a time, and tried
+    by CP-SAT no more (both limits set to 0 here), still starts from a roster given as a
+    hint: CP-SAT completes it at once, nothing is built, and the result is no dearer than the
+    hint."""
     module = importlib.import_module("solvers.roster.solve")  # the package exports solve()
     built: list[int] = []
     building = module.construct
@@ -825,6 +827,7 @@ def test_a_part_with_a_hint_starts_from_it_whatever_its_size(
     options = SolveOptions(num_workers=2, seed=0, time_limit=8)
     given = solve(problem, options)
     assert given.solution is not None
+    monkeypatch.setattr(module, "BUILD_LIMIT", 0)
     monkeypatch.setattr(module, "QUICK_TRY_LIMIT", 0)
     monkeypatch.setattr(module, "construct", construct)
     reports: list[Progress] = []
@@ -838,6 +841,38 @@ def test_a_part_with_a_hint_starts_from_it_whatever_its_size(
     # without the hint, both parts are built
     solve(problem, options)
     assert sorted(built) == [2, 4]
+
+
+def test_a_part_to_be_built_keeps_cpsat_s_quick_roster_when_building_runs_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Parts above the size at which a first roster is built (the limit set to 0 here) are
+    tried by CP-SAT first: when building a person at a time takes all the time it may (a share
+    of what is left by size, so the parts after it keep theirs), each part still has CP-SAT's
+    roster, and the joined roster meets every hard rule."""
+    module = importlib.import_module("solvers.roster.solve")  # the package exports solve()
+    spent: list[float] = []
+
+    def construct(problem: RosterProblem, time_limit: float, *args: Any) -> None:
+        spent.append(time_limit)
+        time.sleep(time_limit)  # out of time, no roster
+
+    monkeypatch.setattr(module, "BUILD_LIMIT", 0)
+    monkeypatch.setattr(module, "construct", construct)
+    base = _clinic_like(0, days=14)
+    problem = replace(
+        base,  # the substitute covers the first competence only: two independent parts
+        can_cover=np.array([[True, False]] * 3 + [[False, True]] * 2 + [[True, False]]),
+        substitution_cost=np.zeros_like(base.substitution_cost),
+    )
+    result = solve(problem, SolveOptions(num_workers=2, seed=0, time_limit=6))
+    # parts of 2 and 4 people: a third of the time and, after the first, what is left
+    assert len(spent) == 2
+    assert 1.0 <= spent[0] <= 2.0 <= spent[1] <= 4.0
+    assert result.solution is not None
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert check.objective == result.stats.objective
 
 
 # --------------------------------------------------------------------------------------------
