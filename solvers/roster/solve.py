@@ -502,10 +502,9 @@ def _first_roster(
             return RosterResult(stats=stats, solution=built, penalties=evaluated[1]), True
         hint = built
     spent = time.perf_counter() - started
-    if has_roster:  # CP-SAT's quick roster is the cheaper, or the only one in time
-        return replace(result, stats=replace(result.stats, wall_time=spent)), True
-    if left - spent < 0.5:
-        return replace(result, stats=replace(result.stats, wall_time=spent)), False
+    # CP-SAT's quick roster is the cheaper, or the only one in time; or no time is left
+    if has_roster or left - spent < 0.5:
+        return replace(result, stats=replace(result.stats, wall_time=spent)), has_roster
     retry = _solve_whole(
         problem, replace(options, native=first, time_limit=left - spent), None, hint
     )
