@@ -433,46 +433,60 @@ time they were 1,665 and 17,245 after 5-6 s, and 12 s of the search from there r
 (924) CP-SAT proves optimal in 3 s."""
 
 
+def _quick_roster(
+    problem: RosterProblem,
+    options: SolveOptions,
+    hint: RosterSolution | None,
+    left: float | None,
+) -> tuple[RosterResult, bool]:
+    """CP-SAT's quick first roster of ``problem``, and whether the part is to be built a
+    person at a time (:func:`_first_roster`).
+
+    CP-SAT without presolve, stopped at its first solution, tries for up to
+    :data:`FIRST_TRY_SECONDS` (from ``hint`` if given: a complete hint is a roster at once). A
+    part above :data:`BUILD_LIMIT` with no hint is to be built; above :data:`QUICK_TRY_LIMIT`
+    such a part is not tried (the result has no roster)."""
+    first = {**options.native, "stop_after_first_solution": True}
+    quick = replace(options, native={"cp_model_presolve": False, **first})
+    if left is None:
+        return _solve_whole(problem, quick, None, hint), False
+    size = problem.n_staff * problem.n_days
+    build = size > BUILD_LIMIT and hint is None and "cp_model_presolve" not in options.native
+    if build and size > QUICK_TRY_LIMIT:
+        stats = SolveStats(SolveStatus.NO_SOLUTION, math.inf, -math.inf, 0.0, BACKEND)
+        return RosterResult(stats=stats, solution=None), build
+    return _solve_whole(
+        problem, replace(quick, time_limit=min(left, FIRST_TRY_SECONDS)), None, hint
+    ), build
+
+
 def _first_roster(
     problem: RosterProblem,
     options: SolveOptions,
     hint: RosterSolution | None,
     left: float | None,
-    share: float | None = None,
+    share: float | None,
+    quick: tuple[RosterResult, bool],
 ) -> tuple[RosterResult, bool]:
     """A first roster of ``problem`` within ``left`` seconds, and whether the part is to be
     improved by the neighbourhood search alone.
 
-    CP-SAT without presolve, stopped at its first solution, tries for up to
-    :data:`FIRST_TRY_SECONDS` (from ``hint`` if given: a complete hint is a roster at once). A
-    part above :data:`BUILD_LIMIT` with no hint is then also built a person at a time
-    (:func:`solvers.roster.greedy.construct`), the cheaper of the two rosters is its first, and
-    the search alone improves it; CP-SAT's roster is what is left when time runs out while
-    building (which then stops after ``share`` seconds, so that the parts after this one keep
-    their time), and above :data:`QUICK_TRY_LIMIT` it is not tried. When neither gives a roster
-    (the building breaks a hard rule or fails), CP-SAT with presolve, from the built roster as
-    a hint when there is one.
+    ``quick`` is CP-SAT's quick roster and whether the part is to be built
+    (:func:`_quick_roster`). A part above :data:`BUILD_LIMIT` with no hint is then also built a
+    person at a time (:func:`solvers.roster.greedy.construct`), the cheaper of the two rosters
+    is its first, and the search alone improves it; CP-SAT's roster is what is left when time
+    runs out while building (which then stops after ``share`` seconds, so that the parts after
+    this one keep their time). When neither gives a roster (the building breaks a hard rule or
+    fails), CP-SAT with presolve, from the built roster as a hint when there is one.
 
     Presolve took most of the time to the first roster of the clinic's nurses (6.8 s against
     1.9 s without), but without it the 211-person part of the 600-staff hospital had no roster
     after 60 s; with it the first came after 26 s, and built a person at a time after 7 s.
     """
-    first = {**options.native, "stop_after_first_solution": True}
-    quick = replace(options, native={"cp_model_presolve": False, **first})
-    if left is None:
-        return _solve_whole(problem, quick, None, hint), False
     started = time.perf_counter()
-    size = problem.n_staff * problem.n_days
-    build = size > BUILD_LIMIT and hint is None and "cp_model_presolve" not in options.native
-    if build and size > QUICK_TRY_LIMIT:
-        result = RosterResult(
-            stats=SolveStats(SolveStatus.NO_SOLUTION, math.inf, -math.inf, 0.0, BACKEND),
-            solution=None,
-        )
-    else:
-        result = _solve_whole(
-            problem, replace(quick, time_limit=min(left, FIRST_TRY_SECONDS)), None, hint
-        )
+    result, build = quick
+    if left is None:
+        return result, False
     has_roster = result.solution is not None
     if (
         (has_roster and not build)
@@ -505,6 +519,7 @@ def _first_roster(
     # CP-SAT's quick roster is the cheaper, or the only one in time; or no time is left
     if has_roster or left - spent < 0.5:
         return replace(result, stats=replace(result.stats, wall_time=spent)), has_roster
+    first = {**options.native, "stop_after_first_solution": True}
     retry = _solve_whole(
         problem, replace(options, native=first, time_limit=left - spent), None, hint
     )
@@ -563,13 +578,14 @@ def _solve_parts(
 ) -> RosterResult:
     """Solve independent parts and join them, in two rounds.
 
-    First every part gets a first roster (:func:`_first_roster`), smallest part first, so a
-    complete roster exists early; then each part not yet proven optimal is improved from its
-    first roster for a share of the time left in proportion to its staff, smallest first, so
-    time a small part does not need flows on to the big ones: by CP-SAT from the roster as a
-    hint, then the neighbourhood search for the ``lns`` share of that time; or, for a part whose
-    first roster was built a person at a time (or above :data:`BUILD_LIMIT`), by the
-    neighbourhood search alone (:func:`_search_alone`).
+    First every part gets a first roster, smallest part first: CP-SAT's quick roster of every
+    part (:func:`_quick_roster`), which is a complete roster after seconds when each part has
+    one, then the large parts' built a person at a time (:func:`_first_roster`). Then each part
+    not yet proven optimal is improved from its first roster for a share of the time left in
+    proportion to its staff, smallest first, so time a small part does not need flows on to the
+    big ones: by CP-SAT from the roster as a hint, then the neighbourhood search for the ``lns``
+    share of that time; or, for a part whose first roster was built a person at a time (or above
+    :data:`BUILD_LIMIT`), by the neighbourhood search alone (:func:`_search_alone`).
 
     The share goes by staff, not by (staff, day, shift) cells: a part of people who work few
     shift types has few cells but no fewer days to roster. On the 600-staff hospital the part of
@@ -591,13 +607,24 @@ def _solve_parts(
             return None
         return max(0.0, options.time_limit - (time.perf_counter() - started))
 
+    hints = [None if hint is None else restrict_solution(hint, piece) for piece in pieces]
+    # CP-SAT's quick rosters of every part first: a complete roster after seconds, before the
+    # large parts are built (the clinic's: after 1-2 s, where building its parts of 40 and 49
+    # people takes 3-4 s each)
+    quick = {i: _quick_roster(subs[i], options, hints[i], left()) for i in order}
+    first: float | None = None
+    if all(q.solution is not None for q, _ in quick.values()):
+        first = time.perf_counter() - started
+        if progress is not None:
+            total = sum(q.stats.objective for q, _ in quick.values())
+            low = sum(max(q.stats.bound, capacity_bound(subs[i])) for i, (q, _) in quick.items())
+            progress(Progress(first, total, low, len(pieces)))
     waiting = sum(sizes)
     for i in order:
-        sub_hint = None if hint is None else restrict_solution(hint, pieces[i])
         remaining = left()
         share = None if remaining is None else remaining * sizes[i] / waiting
         waiting -= sizes[i]
-        result, search_alone = _first_roster(subs[i], options, sub_hint, remaining, share)
+        result, search_alone = _first_roster(subs[i], options, hints[i], remaining, share, quick[i])
         if search_alone:
             alone.add(i)
         variables += result.stats.variables
@@ -611,13 +638,15 @@ def _solve_parts(
             )
             return RosterResult(stats=stats, solution=None)
         results[i] = result
-    first = time.perf_counter() - started
+    built = time.perf_counter() - started
     best = {i: r.stats.objective for i, r in results.items()}
     # what the staff's limits force bounds each part from the start, so a part that no HiGHS
     # bound reaches in its time still adds its own (the clinic's anaesthesia nurses: 2,800)
     bounds = {i: max(r.stats.bound, capacity_bound(subs[i])) for i, r in results.items()}
     if progress is not None:
-        progress(Progress(first, sum(best.values()), sum(bounds.values()), len(pieces)))
+        progress(Progress(built, sum(best.values()), sum(bounds.values()), len(pieces)))
+    if first is None:
+        first = built
 
     open_parts = [
         i

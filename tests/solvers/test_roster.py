@@ -843,6 +843,43 @@ def test_a_part_with_a_hint_starts_from_it_whatever_its_size(
     assert sorted(built) == [2, 4]
 
 
+def test_cpsat_s_quick_rosters_of_every_part_are_a_complete_roster_before_any_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every part gets CP-SAT's quick roster before any part is built a person at a time (the
+    size limit set to 0 here): the first complete roster is reported, and counted as the
+    first, before the first building starts; the roster returned meets every hard rule and is
+    no dearer than that first one."""
+    module = importlib.import_module("solvers.roster.solve")  # the package exports solve()
+    events: list[str] = []
+    reports: list[Progress] = []
+    building = module.construct
+
+    def construct(problem: RosterProblem, *args: Any, **kw: Any) -> Any:
+        events.append(f"build {problem.n_staff}")
+        return building(problem, *args, **kw)
+
+    def report(progress: Progress) -> None:
+        events.append("report")
+        reports.append(progress)
+
+    monkeypatch.setattr(module, "BUILD_LIMIT", 0)
+    monkeypatch.setattr(module, "construct", construct)
+    base = _clinic_like(0, days=14)
+    problem = replace(
+        base,  # the substitute covers the first competence only: parts of 2 and 4 people
+        can_cover=np.array([[True, False]] * 3 + [[False, True]] * 2 + [[True, False]]),
+        substitution_cost=np.zeros_like(base.substitution_cost),
+    )
+    result = solve(problem, SolveOptions(num_workers=2, seed=0, time_limit=8), report)
+    assert events[:3] == ["report", "build 2", "build 4"]
+    assert result.stats.first_solution_time == reports[0].elapsed
+    assert result.solution is not None
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert check.objective == result.stats.objective <= reports[0].objective
+
+
 def test_a_part_to_be_built_keeps_cpsat_s_quick_roster_when_building_runs_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
