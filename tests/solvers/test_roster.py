@@ -732,6 +732,17 @@ def test_the_construction_shares_a_fairness_groups_nights(monkeypatch: pytest.Mo
     assert nights(night_only, greedy.construct(night_only, 60.0, SolveOptions(seed=0)))[0] >= 5
 
 
+def _two_parts(seed: int) -> RosterProblem:
+    """A clinic-like problem of 14 days in two independent parts, of 2 and 4 people: the
+    substitute covers the first competence only."""
+    base = _clinic_like(seed, days=14)
+    return replace(
+        base,
+        can_cover=np.array([[True, False]] * 3 + [[False, True]] * 2 + [[True, False]]),
+        substitution_cost=np.zeros_like(base.substitution_cost),
+    )
+
+
 def test_highs_bounds_the_largest_built_part_from_the_start_of_the_search(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -759,12 +770,7 @@ def test_highs_bounds_the_largest_built_part_from_the_start_of_the_search(
     monkeypatch.setattr(module, "QUICK_TRY_LIMIT", 0)
     monkeypatch.setattr(module, "BoundWorker", Recorded)
     monkeypatch.setattr(module, "construct", construct)
-    base = _clinic_like(0, days=14)
-    problem = replace(
-        base,  # the substitute covers the first competence only: parts of 2 and 4 people
-        can_cover=np.array([[True, False]] * 3 + [[False, True]] * 2 + [[True, False]]),
-        substitution_cost=np.zeros_like(base.substitution_cost),
-    )
+    problem = _two_parts(0)
     result = solve(problem, SolveOptions(num_workers=2, seed=0, time_limit=8))
     assert events == ["build 2", "build 4", "worker 4", "worker 2"]
     assert all(worker.finished for worker in workers)
@@ -786,12 +792,7 @@ def test_parts_without_a_quick_first_roster_are_built_and_searched(
     built rosters' (390 and 367 built, 372 and 341 searched), and the bound holds."""
     module = importlib.import_module("solvers.roster.solve")  # the package exports solve()
     monkeypatch.setattr(module, "FIRST_TRY_SECONDS", 0.0)
-    base = _clinic_like(seed, days=14)
-    problem = replace(
-        base,  # the substitute covers the first competence only: two independent parts
-        can_cover=np.array([[True, False]] * 3 + [[False, True]] * 2 + [[True, False]]),
-        substitution_cost=np.zeros_like(base.substitution_cost),
-    )
+    problem = _two_parts(seed)
     assert len(parts(problem)) == 2
     reports: list[Progress] = []
     options = SolveOptions(num_workers=2, seed=0, time_limit=8)
@@ -818,12 +819,7 @@ def test_a_part_with_a_hint_starts_from_it_whatever_its_size(
         built.append(problem.n_staff)
         return building(problem, *args, **kw)
 
-    base = _clinic_like(0, days=14)
-    problem = replace(
-        base,  # the substitute covers the first competence only: two independent parts
-        can_cover=np.array([[True, False]] * 3 + [[False, True]] * 2 + [[True, False]]),
-        substitution_cost=np.zeros_like(base.substitution_cost),
-    )
+    problem = _two_parts(0)
     options = SolveOptions(num_workers=2, seed=0, time_limit=8)
     given = solve(problem, options)
     assert given.solution is not None
@@ -865,12 +861,7 @@ def test_cpsat_s_quick_rosters_of_every_part_are_a_complete_roster_before_any_is
 
     monkeypatch.setattr(module, "BUILD_LIMIT", 0)
     monkeypatch.setattr(module, "construct", construct)
-    base = _clinic_like(0, days=14)
-    problem = replace(
-        base,  # the substitute covers the first competence only: parts of 2 and 4 people
-        can_cover=np.array([[True, False]] * 3 + [[False, True]] * 2 + [[True, False]]),
-        substitution_cost=np.zeros_like(base.substitution_cost),
-    )
+    problem = _two_parts(0)
     result = solve(problem, SolveOptions(num_workers=2, seed=0, time_limit=8), report)
     assert events[:3] == ["report", "build 2", "build 4"]
     assert result.stats.first_solution_time == reports[0].elapsed
@@ -896,12 +887,7 @@ def test_a_part_to_be_built_keeps_cpsat_s_quick_roster_when_building_runs_out(
 
     monkeypatch.setattr(module, "BUILD_LIMIT", 0)
     monkeypatch.setattr(module, "construct", construct)
-    base = _clinic_like(0, days=14)
-    problem = replace(
-        base,  # the substitute covers the first competence only: two independent parts
-        can_cover=np.array([[True, False]] * 3 + [[False, True]] * 2 + [[True, False]]),
-        substitution_cost=np.zeros_like(base.substitution_cost),
-    )
+    problem = _two_parts(0)
     result = solve(problem, SolveOptions(num_workers=2, seed=0, time_limit=6))
     # parts of 2 and 4 people: at most a third of the time, then at most what is left
     assert len(spent) == 2
