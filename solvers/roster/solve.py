@@ -611,9 +611,13 @@ def _solve_parts(
     # CP-SAT's quick rosters of every part first: a complete roster after seconds, before the
     # large parts are built (the clinic's: after 1-2 s, where building its parts of 40 and 49
     # people takes 3-4 s each)
-    quick = {i: _quick_roster(subs[i], options, hints[i], left()) for i in order}
+    quick: dict[int, tuple[RosterResult, bool]] = {}
+    for i in order:
+        quick[i] = _quick_roster(subs[i], options, hints[i], left())
+        if quick[i][0].stats.status is SolveStatus.INFEASIBLE:
+            break  # no roster of the whole: the round below ends at this part
     first: float | None = None
-    if all(q.solution is not None for q, _ in quick.values()):
+    if len(quick) == len(order) and all(q.solution is not None for q, _ in quick.values()):
         first = time.perf_counter() - started
         if progress is not None:
             total = sum(q.stats.objective for q, _ in quick.values())

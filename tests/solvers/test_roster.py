@@ -871,6 +871,35 @@ def test_cpsat_s_quick_rosters_of_every_part_are_a_complete_roster_before_any_is
     assert check.objective == result.stats.objective <= reports[0].objective
 
 
+def test_a_part_with_no_roster_ends_the_solve_before_the_other_parts_are_tried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The smaller of two parts asks for three people of a competence that two have: CP-SAT's
+    quick try shows that it has no roster, the solve says infeasible, and the other part is
+    not tried."""
+    module = importlib.import_module("solvers.roster.solve")  # the package exports solve()
+    tried: list[tuple[int, SolveStatus]] = []
+    trying = module._quick_roster
+
+    def quick_roster(problem: RosterProblem, *args: Any) -> Any:
+        result = trying(problem, *args)
+        tried.append((problem.n_staff, result[0].stats.status))
+        return result
+
+    monkeypatch.setattr(module, "_quick_roster", quick_roster)
+    problem = _two_parts(0)
+    minimum = problem.cover_min.copy()
+    shift = int(np.flatnonzero(problem.available[3, 0])[0])
+    minimum[0, shift, 1] = 3  # the second competence's two people on day 0
+    problem = replace(
+        problem, cover_min=minimum, cover_target=np.maximum(problem.cover_target, minimum)
+    )
+    result = solve(problem, SolveOptions(num_workers=2, seed=0, time_limit=8))
+    assert result.stats.status is SolveStatus.INFEASIBLE
+    assert result.solution is None
+    assert tried == [(2, SolveStatus.INFEASIBLE)]
+
+
 def test_a_part_to_be_built_keeps_cpsat_s_quick_roster_when_building_runs_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
