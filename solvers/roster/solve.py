@@ -413,7 +413,7 @@ def _search(
 
 FIRST_TRY_SECONDS = 2.0
 """Seconds a part's first roster is looked for by CP-SAT without presolve before it is built a
-person at a time (:func:`_first_roster`). The example clinic's parts had theirs in 1.4 s at
+person at a time (:func:`_quick_roster`). The example clinic's parts had theirs in 1.4 s at
 most; the hospital's parts of 110 to 211 people had none in 5 s."""
 
 
