@@ -433,6 +433,11 @@ time they were 1,665 and 17,245 after 5-6 s, and 12 s of the search from there r
 (924) CP-SAT proves optimal in 3 s."""
 
 
+def _first_only(options: SolveOptions) -> dict[str, object]:
+    """The native CP-SAT parameters of ``options``, stopped at the first solution."""
+    return {**options.native, "stop_after_first_solution": True}
+
+
 def _quick_roster(
     problem: RosterProblem,
     options: SolveOptions,
@@ -446,8 +451,7 @@ def _quick_roster(
     :data:`FIRST_TRY_SECONDS` (from ``hint`` if given: a complete hint is a roster at once). A
     part above :data:`BUILD_LIMIT` with no hint is to be built; above :data:`QUICK_TRY_LIMIT`
     such a part is not tried (the result has no roster)."""
-    first = {**options.native, "stop_after_first_solution": True}
-    quick = replace(options, native={"cp_model_presolve": False, **first})
+    quick = replace(options, native={"cp_model_presolve": False, **_first_only(options)})
     if left is None:
         return _solve_whole(problem, quick, None, hint), False
     size = problem.n_staff * problem.n_days
@@ -519,9 +523,8 @@ def _first_roster(
     # CP-SAT's quick roster is the cheaper, or the only one in time; or no time is left
     if has_roster or left - spent < 0.5:
         return replace(result, stats=replace(result.stats, wall_time=spent)), has_roster
-    first = {**options.native, "stop_after_first_solution": True}
     retry = _solve_whole(
-        problem, replace(options, native=first, time_limit=left - spent), None, hint
+        problem, replace(options, native=_first_only(options), time_limit=left - spent), None, hint
     )
     stats = replace(retry.stats, wall_time=spent + retry.stats.wall_time)
     return replace(retry, stats=stats), False
