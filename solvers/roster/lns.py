@@ -417,6 +417,7 @@ def improve(
     objective: int | None = None,
     bound: float | Callable[[], float] = -math.inf,
     split_weekend: int = 0,
+    until: Callable[[], bool] | None = None,
 ) -> LnsResult:
     """Improve ``solution`` by large neighbourhood search for ``time_limit`` seconds.
 
@@ -450,6 +451,8 @@ def improve(
         returns: a guide for when weekends are scarce
         (:func:`solvers.roster.greedy.weekend_guide`). The roster returned is the best one by
         the problem's own objective among those the search kept.
+    until
+        Asked before each neighbourhood: True ends the search before its time.
 
     Returns
     -------
@@ -482,7 +485,7 @@ def improve(
     while True:
         left = deadline - time.perf_counter()
         known = bound() if callable(bound) else bound
-        if left < 0.2 or options.within_gap(kept_value, known):
+        if left < 0.2 or options.within_gap(kept_value, known) or (until and until()):
             break
         short = _short_cells(problem, solution) if _long(problem) else None
         offered = [kind for kind in KINDS if kind != SHORT or (short is not None and len(short))]
