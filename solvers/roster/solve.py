@@ -602,7 +602,8 @@ def _guided(
     hinted with the optimum rounded, with every worker, for the rest of the time or until its
     roster meets the relaxation's bound (:func:`_fixed_solve`). The better roster is kept, and
     the search goes on from it for the time CP-SAT leaves, with HiGHS's branch and bound beside
-    for the bound. Until then the relaxation's value is the part's bound.
+    for the bound. Until then the relaxation's value is the part's bound. When the relaxation is
+    not solved in its time, the search goes on as :func:`_search_alone` would.
 
     On the example clinic's parts the staff must work more minutes than the cover wants, so
     every roster is over the cover, and a night (570 minutes) spends more of a person's minutes
@@ -658,9 +659,10 @@ def _guided(
             )
     stats = replace(stats, wall_time=time.perf_counter() - started)
     if stats.status is not SolveStatus.OPTIMAL and stats.objective > stats.bound and left() > 0.5:
-        # HiGHS's branch and bound beside, which may prove the roster optimal and leave the
-        # time to the parts after (the 600-staff hospital's part of 110 people)
-        worker = BoundWorker(problem, left()).start()
+        # HiGHS's branch and bound beside, which may prove the roster optimal; when the
+        # relaxation was not solved in time, the one without the rules on the order of the days
+        # first, by interior point, for a bound in seconds (as beside the search alone)
+        worker = BoundWorker(problem, left(), linear_first=ones is None).start()
         solution, stats, penalties = _search(
             problem,
             solution,

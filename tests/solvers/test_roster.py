@@ -587,6 +587,40 @@ def test_built_parts_small_enough_are_guided_by_their_relaxation(
     assert 0 <= result.stats.bound <= check.objective == result.stats.objective
 
 
+def test_a_guided_part_whose_relaxation_is_not_solved_is_searched_with_highs_beside(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When a part's relaxation gives nothing (stopped before its optimum, as at a short time
+    limit), the guided solve falls back to the search alone, with HiGHS beside it solving the
+    smaller relaxation first, so the part still has a bound; the roster meets every rule."""
+    module = importlib.import_module("solvers.roster.solve")  # the package exports solve()
+    started: list[BoundWorker] = []
+
+    class Unsolved(mip.Relaxation):
+        def _run(self) -> None:  # no optimum, no bound
+            self._stop.wait()
+
+    class Recorded(BoundWorker):
+        def start(self) -> Any:
+            started.append(self)
+            return super().start()
+
+    monkeypatch.setattr(module, "BUILD_LIMIT", 0)
+    monkeypatch.setattr(module, "QUICK_TRY_LIMIT", 0)
+    monkeypatch.setattr(module, "GUIDE_COLUMNS", (0, 10_000))
+    monkeypatch.setattr(module, "GUIDE_SHARE", 0.1)
+    monkeypatch.setattr(module, "Relaxation", Unsolved)
+    monkeypatch.setattr(module, "BoundWorker", Recorded)
+    problem = _two_parts(0)
+    result = solve(problem, SolveOptions(num_workers=2, seed=0, time_limit=8))
+    assert sorted(worker.problem.n_staff for worker in started) == [2, 4]
+    assert all(worker.linear_first and worker.finished for worker in started)
+    assert result.solution is not None
+    check = check_roster(problem, result.solution)
+    assert check.feasible, check.violations
+    assert 0 < result.stats.bound <= check.objective == result.stats.objective
+
+
 @pytest.mark.parametrize("name", sorted(TINY))
 def test_the_programme_has_the_brute_force_optimum(name: str) -> None:
     _same_optimum(TINY[name])
