@@ -539,10 +539,11 @@ def _search_alone(
     options: SolveOptions,
     progress: ProgressCallback | None,
     worker: BoundWorker | None,
+    until: Callable[[], bool] | None = None,
 ) -> RosterResult:
     """Improve a part's first roster by the neighbourhood search alone, one worker a
     neighbourhood, with HiGHS's ``worker`` (if any) beside it for the bound; it is stopped at
-    the end.
+    the end, or when ``until`` says True.
 
     Such a part had no first roster from CP-SAT in :data:`FIRST_TRY_SECONDS`, or is above
     :data:`BUILD_LIMIT` (see there), and from a built roster CP-SAT hardly moves: on the
@@ -561,6 +562,7 @@ def _search_alone(
         replace(options, num_workers=1),
         progress,
         worker=worker,
+        until=until,
     )
     if worker is not None:
         stats = _with_bound(stats, worker.stop())
@@ -623,18 +625,12 @@ def _guided(
     def left() -> float:
         return limit - (time.perf_counter() - started)
 
-    stats = replace(start.stats, wall_time=0.0)
-    solution, stats, penalties = _search(
-        problem,
-        start.solution,
-        stats,
-        start.penalties,
-        replace(options, num_workers=1, time_limit=GUIDE_SHARE * limit),
-        progress,
-        worker=relaxation,
-        until=lambda: relaxation.finished,
+    first = replace(options, time_limit=GUIDE_SHARE * limit)
+    searched = _search_alone(
+        problem, start, first, progress, relaxation, lambda: relaxation.finished
     )
-    stats = _with_bound(stats, relaxation.stop())
+    assert searched.solution is not None
+    solution, stats, penalties = searched.solution, searched.stats, searched.penalties
     ones, rounded = relaxation.ones, relaxation.rounded
     if ones is not None and rounded is not None and stats.status is not SolveStatus.OPTIMAL:
         offset = time.perf_counter() - started
@@ -663,16 +659,17 @@ def _guided(
         # relaxation was not solved in time, the one without the rules on the order of the days
         # first, by interior point, for a bound in seconds (as beside the search alone)
         worker = BoundWorker(problem, left(), linear_first=ones is None).start()
-        solution, stats, penalties = _search(
-            problem,
-            solution,
-            stats,
-            penalties,
-            replace(options, num_workers=1, time_limit=left()),
-            progress,
-            worker=worker,
-        )
-        stats = _with_bound(stats, worker.stop())
+        offset = time.perf_counter() - started
+
+        def later(p: Progress) -> None:
+            if progress is not None:
+                progress(replace(p, elapsed=offset + p.elapsed))
+
+        so_far = RosterResult(stats=stats, solution=solution, penalties=penalties)
+        rest = replace(options, time_limit=left())
+        searched = _search_alone(problem, so_far, rest, later, worker)
+        assert searched.solution is not None
+        solution, stats, penalties = searched.solution, searched.stats, searched.penalties
     stats = replace(stats, wall_time=time.perf_counter() - started)
     return RosterResult(stats=stats, solution=solution, penalties=penalties)
 
