@@ -820,7 +820,6 @@ def _solve_parts(
     # 211-person part needs 8 s and more of interior point beside the search, and in some runs
     # had no bound within its own share of the time)
     ahead: dict[int, BoundWorker] = {}
-
     remaining = left()
     largest = [i for i in open_parts if i in alone and i not in relaxations]
     if mip and remaining is not None and largest:
