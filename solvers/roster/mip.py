@@ -621,11 +621,11 @@ class BoundWorker:
 
 
 class Relaxation(BoundWorker):
-    """The linear relaxation of the programme, every rule in, solved by the simplex method in a
-    thread of its own (:class:`BoundWorker` otherwise): its optimum is the bound, and
-    :attr:`ones` the (staff, day, shift) cells that the optimum works in full, for a solve
-    guided by it (``solvers.roster.solve``). A vertex holds many such cells (the example
-    clinic's 40-person part: 283 of 6,925, in about 10 s); an interior point, none."""
+    """The linear relaxation of the programme, every rule in, solved by interior point without
+    crossover (by the simplex method if that gives up) in a thread of its own
+    (:class:`BoundWorker` otherwise): its optimum is the bound, :attr:`nights` the night shifts
+    it gives each person (rounded down) and :attr:`rounded` its roster rounded, for a solve
+    guided by it (``solvers.roster.solve``, ``_guided``)."""
 
     def __init__(
         self, problem: RosterProblem, time_limit: float, *, after: Relaxation | None = None
@@ -634,10 +634,11 @@ class Relaxation(BoundWorker):
         self.after = after
         """Another relaxation to wait for before this one starts: one core solves them in turn.
         ``time_limit`` counts from the start."""
-        self.ones: np.ndarray | None = None
-        """(S, D, T) bool, the cells worked in full at the optimum; None until it is found."""
+        self.nights: np.ndarray | None = None
+        """(S,) the night shifts each person works at the optimum, rounded down; None until it
+        is found."""
         self.rounded: np.ndarray | None = None
-        """(S, D) the shift each person works at least half of each day at the optimum, or
+        """(S, D) the shift each person works more than half of each day at the optimum, or
         -1: a hint."""
 
     def _run(self) -> None:
@@ -656,20 +657,27 @@ class Relaxation(BoundWorker):
             return
         p, r = built
         p.integer = [False] * len(p.integer)
-        h = self._solved(p, started)
-        if h is None or h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        h = self._solved(p, started, solver="ipm", run_crossover="off")
+        if h is not None and not _converged(h):
+            # interior point gave up (on some small programmes: unknown after no iteration)
+            h = self._solved(p, started)
+            if h is not None and h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                h = None
+        if h is None:
             return
         x = np.asarray(h.getSolution().col_value)
         problem = self.problem
-        ones = np.zeros(problem.available.shape, dtype=bool)
+        nights = np.zeros(problem.n_staff)
         rounded = np.full((problem.n_staff, problem.n_days), -1, dtype=np.int64)
         for s, row in enumerate(r.x):
             for d, shifts in enumerate(row):
                 for t, col in shifts.items():
-                    ones[s, d, t] = x[col] > 1 - 1e-6
-                    if x[col] >= 0.5:
+                    if problem.shift_night[t]:
+                        nights[s] += x[col]
+                    if x[col] > 0.5:
                         rounded[s, d] = t
-        self.ones, self.rounded = ones, rounded
+        self.nights = np.floor(nights + 1e-6).astype(np.int64)
+        self.rounded = rounded
         self._raise(_rounded(h.getInfo().objective_function_value))
 
 

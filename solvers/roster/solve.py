@@ -573,14 +573,15 @@ def _search_alone(
 GUIDE_COLUMNS = (4_000, 15_000)
 """A part built a person at a time whose programme has more shift and competence columns than
 the first and at most the second (:func:`solvers.roster.mip.columns`) is improved by
-:func:`_guided`, not by the search alone. Its linear relaxation by the simplex method takes
-seconds: the example clinic's parts of 40 and 49 people, 6,925 and 12,870 columns, 10.5 and
-7.6 s. The 600-staff hospital's parts of 160 and 211 people (18,783 and 43,278) are above: their
-relaxation by interior point alone, with fewer rules, takes 5-8 s. Its parts of 32, 48 and 110
-people (848 to 2,895) are below: HiGHS's branch and bound beside the search proves them, and
-the time they do not need goes on to the large parts; guided, the hospital's minute ended at
-7,005, 7,210 and 7,200 (seeds 0-2), and with branch and bound after the guided solve at 7,050,
-7,180 and 7,185, against 6,950-7,125 without."""
+:func:`_guided`, not by the search alone: the example clinic's parts of 40 and 49 people
+(6,925 and 12,870 columns), whose relaxation by interior point takes 1.7 and 2.2 s. The
+600-staff hospital's parts of 160 and 211 people (18,783 and 43,278) are above, unmeasured
+guided. Its parts of 32, 48 and 110 people (848 to 2,895) are below: HiGHS's branch and bound
+beside the search proves them, and the time they do not need goes on to the large parts.
+Guided (by the cells that a vertex of the relaxation works in full, fixed, the first form of
+:func:`_guided`), the hospital's minute ended at 7,005, 7,210 and 7,200 (seeds 0-2), and with
+branch and bound after the guided solve at 7,050, 7,180 and 7,185, against 6,950-7,125
+without."""
 
 GUIDE_SHARE = 0.5
 """Share of a part's own time within which its linear relaxation, if not yet solved, is to be
@@ -596,27 +597,38 @@ def _guided(
 ) -> RosterResult:
     """Improve a part's first roster guided by the linear relaxation of its programme.
 
-    HiGHS solves the relaxation with every rule by the simplex method in a thread of its own
-    (``relaxation``, started when the part's first rosters were, :func:`_solve_parts`). While it
-    is not solved, for up to :data:`GUIDE_SHARE` of the time, the neighbourhood search improves
-    the roster with one worker; it is stopped after that. Then CP-SAT solves the part with
-    every (staff, day, shift) that the relaxation's optimum works in full fixed to be worked,
-    hinted with the optimum rounded, with every worker, for the rest of the time or until its
-    roster meets the relaxation's bound (:func:`_fixed_solve`). The better roster is kept, and
-    the search goes on from it for the time CP-SAT leaves, with HiGHS's branch and bound beside
-    for the bound. Until then the relaxation's value is the part's bound. When the relaxation is
-    not solved in its time, the search goes on as :func:`_search_alone` would.
+    HiGHS solves the relaxation with every rule by interior point in a thread of its own
+    (``relaxation``, :class:`solvers.roster.mip.Relaxation`, started when the part's first
+    rosters were, :func:`_solve_parts`). While it is not solved, for up to :data:`GUIDE_SHARE`
+    of the time, the neighbourhood search improves the roster with one worker. Then CP-SAT
+    solves the part with each person working at least the night shifts the relaxation gives
+    them (rounded down), hinted with its roster rounded, with every worker, for the rest of the
+    time or until its roster meets the relaxation's bound (:func:`_guided_solve`). The better
+    roster is kept, and the search goes on from it for the time CP-SAT leaves, with HiGHS's
+    branch and bound beside for the bound. Until then the relaxation's value is the part's
+    bound. When the relaxation is not solved in its time, the search goes on as
+    :func:`_search_alone` would.
 
     On the example clinic's parts the staff must work more minutes than the cover wants, so
     every roster is over the cover, and a night (570 minutes) spends more of a person's minutes
     per shift over than a day (480). The relaxation of the 40-person part works 249 nights
     (91 wanted) and is over by 158 shifts (789); the search's rosters work 140-160 nights and
-    move towards more only slowly (875 after 300 s, with 238). Alone on a part, seeds 0-2: the
-    40-person part in 25 s, 945, 910 and 960 by the search, 880-900 guided (10.5 s of
-    relaxation, 14 s of CP-SAT); the 49-person part in 30 s, 3,670, 3,680 and 3,660 against
-    3,620, 3,635 and 3,645. From the search's roster with the cells where it agrees with the
-    relaxation's integral values fixed instead, CP-SAT gained less (935 from 985 in 15 s on the
-    40-person part, nothing on the 49-person part)."""
+    move towards more only slowly (875 after 300 s, with 238). Alone on a part, 1.7 s of
+    relaxation and 20 s of CP-SAT held to its nights gave 885 and 855 (seeds 0 and 1; 880
+    after 14 s), against 945, 910 and 960 from 25 s of the search (seeds 0-2); the 49-person
+    part, 22 s of CP-SAT, 3,635 and 3,650 against 3,670, 3,680 and 3,660 from 30 s of the
+    search. Measured and left out, alone on the parts:
+
+    - each person held to at least the relaxation's count of every shift type, not only
+      nights: 920 and 890 on the 40-person part (14 s);
+    - the cells that a vertex of the relaxation (simplex, 10.5 and 7.6 s) works in full
+      fixed, hinted with its rounding: 880-900 in 14 s, 3,620-3,645 in 22 s, with the slower
+      relaxation (in the clinic's minute, 5,755-5,775 against 5,735-5,765; in ``make run``'s
+      30 s, a gap of 4.9-5.8 % against 4.6-4.7 %, the relaxation at times not in time);
+    - the same from an interior point: no cell in full (hinted alone, 930-950), with
+      crossover 54 (940);
+    - fixed where the search's roster agrees with the relaxation's integral values: 935 from
+      985 in 15 s on the 40-person part, nothing on the 49-person part."""
     assert start.solution is not None
     assert options.time_limit is not None
     started = time.perf_counter()
@@ -631,18 +643,18 @@ def _guided(
     )
     assert searched.solution is not None
     solution, stats, penalties = searched.solution, searched.stats, searched.penalties
-    ones, rounded = relaxation.ones, relaxation.rounded
-    if ones is not None and rounded is not None and stats.status is not SolveStatus.OPTIMAL:
+    nights, rounded = relaxation.nights, relaxation.rounded
+    if nights is not None and rounded is not None and stats.status is not SolveStatus.OPTIMAL:
         offset = time.perf_counter() - started
         best = [stats.objective]
 
-        def report(p: Progress) -> None:  # CP-SAT's bound is of the model with cells fixed
+        def report(p: Progress) -> None:  # CP-SAT's bound is of the model held to the nights
             if progress is not None and p.objective < best[0]:
                 best[0] = p.objective
                 progress(Progress(offset + p.elapsed, p.objective, stats.bound, p.solutions))
 
-        found = _fixed_solve(
-            problem, ones, rounded, replace(options, time_limit=max(0.01, left())), report,
+        found = _guided_solve(
+            problem, nights, rounded, replace(options, time_limit=max(0.01, left())), report,
             stats.bound,
         )  # fmt: skip
         if found is not None and found[1][0] < stats.objective:
@@ -658,7 +670,7 @@ def _guided(
         # HiGHS's branch and bound beside, which may prove the roster optimal; when the
         # relaxation was not solved in time, the one without the rules on the order of the days
         # first, by interior point, for a bound in seconds (as beside the search alone)
-        worker = BoundWorker(problem, left(), linear_first=ones is None).start()
+        worker = BoundWorker(problem, left(), linear_first=nights is None).start()
         offset = time.perf_counter() - started
 
         def later(p: Progress) -> None:
@@ -674,23 +686,24 @@ def _guided(
     return RosterResult(stats=stats, solution=solution, penalties=penalties)
 
 
-def _fixed_solve(
+def _guided_solve(
     problem: RosterProblem,
-    ones: np.ndarray,
+    nights: np.ndarray,
     rounded: np.ndarray,
     options: SolveOptions,
     progress: ProgressCallback | None,
     bound: float,
 ) -> tuple[RosterSolution, tuple[int, dict[str, int]]] | None:
-    """CP-SAT on ``problem`` with every (staff, day, shift) of ``ones`` worked, hinted with
-    ``rounded`` (the shift of each staff and day, or -1), stopped when its roster meets
-    ``bound``: the roster and its value (:func:`evaluate`), or None when it has none. No
-    symmetry breaking: the order of identical staff could contradict the fixed cells."""
+    """CP-SAT on ``problem`` with each person working at least their ``nights`` night shifts,
+    hinted with ``rounded`` (the shift of each staff and day, or -1), stopped when its roster
+    meets ``bound``: the roster and its value (:func:`evaluate`), or None when it has none. No
+    symmetry breaking: the order of identical staff could contradict their nights."""
     built = build(problem, symmetry=False)
     v = built.vars
-    cells = zip(*np.nonzero(ones), strict=True)
-    fix(built.model, {v.x[s][d][t].index: 1 for s, d, t in cells if t in v.x[s][d]})
     for s in range(problem.n_staff):
+        worked = [var for row in v.x[s] for t, var in row.items() if problem.shift_night[t]]
+        if worked and nights[s] > 0:
+            built.model.add(sum(worked) >= int(nights[s]))
         for d in range(problem.n_days):
             for t, var in v.x[s][d].items():
                 built.model.add_hint(var, int(rounded[s, d] == t))
