@@ -616,15 +616,17 @@ def _guided(
     move towards more only slowly (875 after 300 s, with 238). Alone on a part, 1.7 s of
     relaxation and 20 s of CP-SAT held to its nights gave 885 and 855 (seeds 0 and 1; 880
     after 14 s), against 945, 910 and 960 from 25 s of the search (seeds 0-2); the 49-person
-    part, 22 s of CP-SAT, 3,635 and 3,650 against 3,670, 3,680 and 3,660 from 30 s of the
-    search. Measured and left out, alone on the parts:
+    part, 22 s of CP-SAT, 3,635 (and 3,650 from the relaxation without the rules on the order
+    of the days) against 3,670, 3,680 and 3,660 from 30 s of the search. Measured and left out,
+    alone on the parts:
 
     - each person held to at least the relaxation's count of every shift type, not only
       nights: 920 and 890 on the 40-person part (14 s);
     - the cells that a vertex of the relaxation (simplex, 10.5 and 7.6 s) works in full
       fixed, hinted with its rounding: 880-900 in 14 s, 3,620-3,645 in 22 s, with the slower
       relaxation (in the clinic's minute, 5,755-5,775 against 5,735-5,765; in ``make run``'s
-      30 s, a gap of 4.9-5.8 % against 4.6-4.7 %, the relaxation at times not in time);
+      30 s, 5,700-5,750 against 5,665-5,760, median 5,685, the relaxation at times not in
+      time);
     - the same from an interior point: no cell in full (hinted alone, 930-950), with
       crossover 54 (940);
     - fixed where the search's roster agrees with the relaxation's integral values: 935 from
