@@ -575,13 +575,14 @@ GUIDE_COLUMNS = (4_000, 15_000)
 the first and at most the second (:func:`solvers.roster.mip.columns`) is improved by
 :func:`_guided`, not by the search alone: the example clinic's parts of 40 and 49 people
 (6,925 and 12,870 columns), whose relaxation by interior point takes 1.7 and 2.2 s. The
-600-staff hospital's parts of 160 and 211 people (18,783 and 43,278) are above, unmeasured
-guided. Its parts of 32, 48 and 110 people (848 to 2,895) are below: HiGHS's branch and bound
-beside the search proves them, and the time they do not need goes on to the large parts.
-Guided (by the cells that a vertex of the relaxation works in full, fixed, the first form of
-:func:`_guided`), the hospital's minute ended at 7,005, 7,210 and 7,200 (seeds 0-2), and with
-branch and bound after the guided solve at 7,050, 7,180 and 7,185, against 6,950-7,125
-without."""
+600-staff hospital's parts of 160 and 211 people (18,783 and 43,278) are above: guided too,
+the hospital's minute ended at 24,000 and 20,190 (seeds 0 and 1), CP-SAT on such a part from
+the relaxation's rounding being far from the search's rosters. Its parts of 32, 48 and 110
+people (848 to 2,895) are below: HiGHS's branch and bound beside the search proves them, and
+the time they do not need goes on to the large parts. Guided (by the cells that a vertex of
+the relaxation works in full, fixed, the first form of :func:`_guided`), the hospital's minute
+ended at 7,005, 7,210 and 7,200 (seeds 0-2), and with branch and bound after the guided solve
+at 7,050, 7,180 and 7,185, against 6,950-7,125 without."""
 
 GUIDE_SHARE = 0.5
 """Share of a part's own time within which its linear relaxation, if not yet solved, is to be
