@@ -64,7 +64,7 @@ from models.roster import IntArray, RosterProblem, RosterSolution
 from models.solve import SolveStatus
 from solvers.common import SolveOptions
 from solvers.roster import solve
-from solvers.roster.bounds import capacity_bound
+from solvers.roster.bounds import staff_bound
 from solvers.roster.columns import applies, guided, relax
 from solvers.roster.greedy import construct, weekend_guide
 from solvers.roster.lns import improve
@@ -200,7 +200,7 @@ def search(
     deadline = started + time_limit
     cells = int(problem.available.sum())
     columns = problem.n_staff * problem.n_days <= columns_limit
-    bound = float(capacity_bound(problem))
+    bound = float(staff_bound(problem))
     iterations = 0
 
     def done(shift: IntArray | None, best: float, status: SolveStatus) -> SearchResult:

@@ -4,6 +4,7 @@ cost, never above the optimum, and carried by the solve's result."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from models.roster import RosterProblem, roster_problem
 from models.solve import SolveStatus
 from solvers.common import SolveOptions
 from solvers.roster import solve
-from solvers.roster.bounds import capacity_bound, forced_shortfalls, most_shifts
+from solvers.roster.bounds import capacity_bound, count_bound, forced_shortfalls, most_shifts
 from tests.solvers.test_roster import problems
 
 pytestmark = pytest.mark.solver
@@ -169,14 +170,64 @@ def test_the_bound_is_never_above_a_proved_optimum(problem: RosterProblem) -> No
     """On random problems of every rule: no roster costs less than the bound (the optimum
     when the solver proves it, else any roster it returns, as the checker counts it)."""
     bound = capacity_bound(problem)
-    assert bound >= 0
+    counted = count_bound(problem)
+    assert bound >= 0 and counted >= 0
     result = solve(problem, SolveOptions(num_workers=1, seed=0, time_limit=10))
     if result.solution is None:
         return
     check = check_roster(problem, result.solution)
     assert check.feasible, check.violations
     assert bound <= check.objective
+    assert counted <= check.objective
     assert result.stats.bound >= bound or result.stats.bound == result.stats.objective
+
+
+def test_the_counts_round_the_minutes_to_whole_shifts() -> None:
+    """One person who must work a minute more than three shifts, wanted on three days of a
+    week, each shift over the cover costing 5: every roster works a fourth shift (5), where
+    the minutes alone, shared out, would be over by 1/480 of a shift. The solve is proved
+    optimal at that bound, and without the minimum the counts force nothing."""
+    wanted = np.zeros((7, 1, 1), dtype=np.int64)
+    wanted[:3] = 1
+    rules = {
+        "cover_target": wanted,
+        "cover_under_weight": np.full((7, 1, 1), 100, dtype=np.int64),
+        "cover_over_weight": np.full((7, 1, 1), 5, dtype=np.int64),
+    }
+    problem = roster_problem(1, 7, [480], min_minutes=[3 * 480 + 1], **rules)
+    assert capacity_bound(problem) == 0
+    assert count_bound(problem) == 5
+    result = solve(problem, ONE_WORKER)
+    assert result.solution is not None
+    assert check_roster(problem, result.solution).objective == 5
+    assert result.stats.status is SolveStatus.OPTIMAL and result.stats.bound == 5
+    assert count_bound(roster_problem(1, 7, [480], min_minutes=[3 * 480], **rules)) == 0
+
+
+def test_the_counts_weigh_the_spread_of_nights_in_a_group() -> None:
+    """Two people of one group, four nights wanted in a week and neither allowed more than
+    three: one works three, the other one at least, a spread of 2 at 7 a night (the cover
+    met, nothing over), and each of the other splits costs more."""
+    wanted = np.zeros((7, 1, 1), dtype=np.int64)
+    wanted[:4] = 1
+    problem = roster_problem(
+        2,
+        7,
+        [600],
+        shift_night=[True],
+        max_nights=[3, 3],
+        fairness_group=[0, 0],
+        night_fairness=7,
+        cover_target=wanted,
+        cover_under_weight=np.full((7, 1, 1), 100, dtype=np.int64),
+        cover_over_weight=np.full((7, 1, 1), 5, dtype=np.int64),
+    )
+    assert count_bound(problem) == 0
+    uneven = replace(problem, max_nights=np.array([3, 1]))
+    assert count_bound(uneven) == 2 * 7
+    result = solve(uneven, ONE_WORKER)
+    assert result.solution is not None
+    assert check_roster(uneven, result.solution).objective == 2 * 7
 
 
 def test_highs_bounds_a_roster_after_a_solve_with_another_number_of_threads() -> None:
