@@ -35,6 +35,16 @@ On Curtois & Qu's instances where the staff may work fewer weekend days, or fewe
 type, than the cover wants, this is most of the best known cost: Instance15's night shifts
 (at least 36 short, 3,600 of 3,829), Instance21's and 22's weekends (8,200 and 8,100), where a
 linear relaxation is too big to solve in the time.
+
+:func:`count_bound` counts in whole shifts what the counts above take one rule at a time: an
+integer programme over each person's shifts of each type, competence and kind of day (weekday,
+weekend day) under all their rules over the horizon at once, the cover met as cheaply as the
+counts allow. Computed alone (its 0.5 s), on Curtois & Qu's instances it gives 8,829 on
+Instance21 and 9,158 on 22 (the weekends and the minutes together; the counts above 8,200 and
+8,100), 3,627 on 15 (3,600), 4,157 on 18 (4,100), 1,934 on 19 (1,900), and 687, 1,245 and 317
+on 20, 23 and 13, where the counts above force nothing; on Instance24 less than they (1,850
+against 4,400; its programme takes 4 s to build and solve).
+:func:`staff_bound` is the better of the two.
 """
 
 from __future__ import annotations
@@ -222,8 +232,8 @@ def count_bound(problem: RosterProblem, time_limit: float = COUNT_SECONDS) -> in
 
     Each person's counts keep the rules that count over the horizon: the minutes (within
     ``[min_minutes, max_minutes]``, and the weeks' most), the most shifts of each type, nights
-    and days worked (:func:`most_shifts`), the days each shift is
-    available, and the weekend days that their most weekends hold. The cover of each shift
+    and days worked (:func:`most_shifts`), the days each shift is available, and the weekend
+    days that their most weekends hold. The cover of each shift
     type, competence and kind of day is met as cheaply as its counts allow: the cells with the
     dearest under-cover first, what is over the targets at the cheapest over-cover weight. The
     substitution costs and the spread of nights in each fairness group are in; every other
@@ -234,9 +244,9 @@ def count_bound(problem: RosterProblem, time_limit: float = COUNT_SECONDS) -> in
 
     The rounding is what the linear relaxation of the whole programme lacks: a person whose
     minimum minutes fall between whole shifts works a whole shift more. On the example clinic's
-    40-person part it is 800 where the relaxation is 790; on Curtois & Qu's Instance23, 1,280
-    where the staff's limits alone force nothing. 0 when HiGHS finds no bound in its time, or
-    no roster exists (the solve then says so itself)."""
+    40-person part it is 802 where the relaxation is 790; on Curtois & Qu's Instance23, 1,245
+    where the counts of :func:`capacity_bound` force nothing. 0 when HiGHS finds no bound in
+    its time, or no roster exists (the solve then says so itself)."""
     n_staff, n_shifts = problem.n_staff, problem.n_shifts
     n_comp = problem.n_competences
     weekend_flag = np.zeros(problem.n_days, dtype=bool)

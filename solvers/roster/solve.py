@@ -785,7 +785,8 @@ def _solve_parts(
     # what each part's staff force (solvers.roster.bounds.staff_bound), in a thread beside the
     # building: the counts' programmes of the clinic's large parts take 0.5 s each
     counting = ThreadPoolExecutor(max_workers=1)
-    floors = counting.submit(lambda: {i: staff_bound(subs[i]) for i in quick})
+    floor_of = staff_bound if mip else capacity_bound
+    floors = counting.submit(lambda: {i: floor_of(subs[i]) for i in quick})
     counting.shutdown(wait=False)
     # the linear relaxations of the parts to be built and guided (_guided), one after the
     # other in the order of the parts, beside the building, which takes one core
@@ -826,7 +827,7 @@ def _solve_parts(
     # what the staff's limits force bounds each part from the start, so a part that no HiGHS
     # bound reaches in its time still adds its own (the clinic's anaesthesia nurses: 2,800)
     floor = floors.result()
-    bounds = {i: max(r.stats.bound, floor[i]) for i, r in results.items()}
+    bounds = {i: max(r.stats.bound, float(floor[i])) for i, r in results.items()}
     if progress is not None:
         progress(Progress(built, sum(best.values()), sum(bounds.values()), len(pieces)))
     if first is None:
@@ -979,8 +980,9 @@ def solve(
     else:
         result = _solve_parts(problem, pieces, options, progress, hint, share, mip)
     if result.stats.status.has_solution:  # what the staff's limits force short bounds it too
-        # (each part's counts are in the parts' bounds already)
-        whole = result.stats.status is SolveStatus.FEASIBLE and len(pieces) <= 1
+        # (each part's counts are in the parts' bounds already; the construction's solves of
+        # one person each, without HiGHS, do not count)
+        whole = mip and result.stats.status is SolveStatus.FEASIBLE and len(pieces) <= 1
         floor = staff_bound(problem) if whole else capacity_bound(problem)
-        result = replace(result, stats=_with_bound(result.stats, floor))
+        result = replace(result, stats=_with_bound(result.stats, float(floor)))
     return result

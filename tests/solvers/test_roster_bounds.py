@@ -171,7 +171,8 @@ def test_the_bound_is_never_above_a_proved_optimum(problem: RosterProblem) -> No
     when the solver proves it, else any roster it returns, as the checker counts it)."""
     bound = capacity_bound(problem)
     counted = count_bound(problem)
-    assert bound >= 0 and counted >= 0
+    assert bound >= 0
+    assert counted >= 0
     result = solve(problem, SolveOptions(num_workers=1, seed=0, time_limit=10))
     if result.solution is None:
         return
@@ -200,7 +201,8 @@ def test_the_counts_round_the_minutes_to_whole_shifts() -> None:
     result = solve(problem, ONE_WORKER)
     assert result.solution is not None
     assert check_roster(problem, result.solution).objective == 5
-    assert result.stats.status is SolveStatus.OPTIMAL and result.stats.bound == 5
+    assert result.stats.status is SolveStatus.OPTIMAL
+    assert result.stats.bound == 5
     assert count_bound(roster_problem(1, 7, [480], min_minutes=[3 * 480], **rules)) == 0
 
 
