@@ -42,14 +42,14 @@ Every step below calls the engine's roster solver on a :class:`models.roster.Ros
    weight (a third of a shift short, 30) gave 3,980 and 4,187, and 5,168 and 5,591; 80 gave
    4,531 and 4,388, and 5,595 and 5,409.
 
-The run's lower bound is the best of three: the shifts short that the staff's limits force
-(:func:`solvers.roster.bounds.capacity_bound`: Instance15's nights, Instance18's, 21's and 22's
-weekends), column generation's (a Lagrangian bound from its pricing solves,
-:attr:`solvers.roster.columns.Relaxation.bound`) and the whole-model solve's; a roster that
-meets it ends the run. The sub-problems of the search (:func:`solvers.roster.lns.subproblem`)
-are exact: fixed staff leave the problem and their shifts come off the cover target, so each
-sub-roster is a roster of the whole problem and its objective differs from the whole one by a
-constant.
+The run's lower bound is the best of three: what the staff's limits force
+(:func:`solvers.roster.bounds.staff_bound`: Instance15's nights, Instance18's weekends, 21's and
+22's weekends and minutes together, 23's minutes), column generation's (a Lagrangian bound from
+its pricing solves, :attr:`solvers.roster.columns.Relaxation.bound`) and the whole-model solve's;
+a roster that meets it ends the run. The sub-problems of the search
+(:func:`solvers.roster.lns.subproblem`) are exact: fixed staff leave the problem and their shifts
+come off the cover target, so each sub-roster is a roster of the whole problem and its objective
+differs from the whole one by a constant.
 """
 
 from __future__ import annotations
@@ -131,8 +131,7 @@ class SearchResult:
     """The objective as the solver computed it (the benchmark re-evaluates it)."""
     bound: float
     """A lower bound: the best of what the staff's limits force (0 at least,
-    :func:`solvers.roster.bounds.capacity_bound`), column generation's and the whole
-    model's."""
+    :func:`solvers.roster.bounds.staff_bound`), column generation's and the whole model's."""
     status: SolveStatus
     first_feasible: float | None
     """Seconds until the first complete roster existed."""
