@@ -96,14 +96,23 @@ def capacity_bound(problem: RosterProblem) -> int:
     if not weekend:
         return by_type
     days = [d for w in weekend for d in w]
-    free = problem.available[:, days, :].any(axis=2)  # (S, weekend days)
-    sizes = np.array(sorted((len(w) for w in weekend), reverse=True), dtype=np.int64)
-    allowed = np.concatenate([[0], np.cumsum(sizes)])
-    limit = np.clip(problem.max_weekends, 0, len(sizes))
-    most = np.minimum(allowed[limit], free.sum(axis=1))
-    short = int(target[days].sum()) - int(most.sum())
+    short = int(target[days].sum()) - int(most_weekend_days(problem).sum())
     by_weekend = _cheapest(target[days], weight[days], short)
     return max(by_type, by_weekend, _by_competence(problem))
+
+
+def most_weekend_days(problem: RosterProblem) -> IntArray:
+    """(S,) the most weekend days each person works in any roster: the days of their
+    ``max_weekends`` longest weekends, and no more than the weekend days with a shift available
+    to them."""
+    weekend = problem.weekend_days()
+    days = [d for w in weekend for d in w]
+    free = problem.available[:, days, :].any(axis=2)  # (S, weekend days)
+    sizes = np.array(sorted((len(w) for w in weekend), reverse=True), dtype=np.int64)
+    allowed = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    limit = np.clip(problem.max_weekends, 0, len(sizes))
+    most: IntArray = np.minimum(allowed[limit], free.sum(axis=1))
+    return most
 
 
 def most_shifts(problem: RosterProblem) -> IntArray:
@@ -258,9 +267,8 @@ def count_bound(problem: RosterProblem, time_limit: float = COUNT_SECONDS) -> in
     target = problem.cover_target  # (D, T, C)
     # coverable[d, t, c]: someone may work shift t on day d and cover c
     coverable = np.einsum("sdt,sc->dtc", available.astype(np.int64), problem.can_cover) > 0
-    sizes = np.array(sorted((len(w) for w in weekends), reverse=True), dtype=np.int64)
-    allowed = np.concatenate([[0], np.cumsum(sizes)])
     most = most_shifts(problem)
+    most_weekend = most_weekend_days(problem)
     p = _Programme()
     counted: dict[tuple[int, int, int], list[int]] = defaultdict(list)  # (t, c, kind) -> cols
     nights: list[Expr] = []
@@ -300,11 +308,8 @@ def count_bound(problem: RosterProblem, time_limit: float = COUNT_SECONDS) -> in
         p.row(total, -math.inf, float(most[s]))
         highest = min(int(problem.max_minutes[s]), int(problem.max_week_minutes[s].sum()))
         p.row(minutes, float(problem.min_minutes[s]), float(highest))
-        for w, flag in enumerate(kinds):
-            p.row(by_kind[w], -math.inf, float(available[s, flag].any(axis=1).sum()))
-        if weekends:
-            limit = int(np.clip(problem.max_weekends[s], 0, len(sizes)))
-            p.row(by_kind[1], -math.inf, float(allowed[limit]))
+        p.row(by_kind[0], -math.inf, float(available[s, kinds[0]].any(axis=1).sum()))
+        p.row(by_kind[1], -math.inf, float(most_weekend[s]))
         p.row(night, -math.inf, float(problem.max_nights[s]))
         nights.append(night)
     for t in range(n_shifts):
