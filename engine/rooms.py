@@ -837,13 +837,22 @@ def explain_unplaced(day: RoomDay, unit: Unit, solution: RoomSolution) -> dict[i
                 if hi - tail - duration >= lo + setup:
                     windows.append((r, lo + setup, hi - tail - duration))
         if not windows:
-            longest_gap = max(
-                (hi - lo for r in equipped for lo, hi in _free_gaps(day, solution, r)), default=0
-            )
+            # the longest free period, and the turnover it would owe the activity after it
+            longest_gap, turnover = max(
+                (
+                    (hi - lo, 0 if hi >= int(p.room_close[r] + p.room_overtime[r])
+                     else int(p.room_turnover[r]))
+                    for r in equipped
+                    for lo, hi in _free_gaps(day, solution, r)
+                ),
+                key=lambda gap: (gap[0], -gap[1]),
+                default=(0, 0),
+            )  # fmt: skip
+            after = f" and {turnover} min of turnover after it" if turnover else ""
             reasons[a] = (
                 f"not enough room time left: the longest free period in "
                 f"{', '.join(p.room_ids[r] for r in equipped)} is {longest_gap} min, it needs "
-                f"{duration + setup} min"
+                f"{duration + setup} min{after}"
             )
             continue
         missing: dict[int, int] = defaultdict(int)

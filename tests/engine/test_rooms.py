@@ -96,6 +96,26 @@ def test_a_day_in_two_theatres() -> None:
     assert frame.iloc[-1]["reason"].startswith("not enough room time")
 
 
+def test_an_unplaced_activity_owes_the_turnover_before_a_closed_period() -> None:
+    # one theatre open 08:00-10:00 and 10:10-12:10 with 10 min of turnover: the two-hour
+    # operation after 10:10 ends the day and owes none, one at 08:00 would owe it inside the
+    # closed period; the free 120 min are 10 short, and the reason says what of
+    morning_gap = [
+        {"weekdays": WEEKDAYS, "start": "08:00", "end": "10:00"},
+        {"weekdays": WEEKDAYS, "start": "10:10", "end": "12:10"},
+    ]
+    unit = _unit(
+        rooms=[_theatre("or1", opening=morning_gap)],
+        room_types=[{"id": "theatre", "utilisation": 0.75, "turnover_minutes": 10}],
+    )
+    day, result = _solve(unit, {"op": 2}, ALL_ON)
+    assert room_summary(day, result)["placed"] == 1
+    assert list(explain_unplaced(day, unit, result.solution).values()) == [
+        "not enough room time left: the longest free period in or1 is 120 min, it needs 120 min"
+        " and 10 min of turnover after it"
+    ]
+
+
 def test_unplaced_reasons_from_the_data() -> None:
     unit = _unit()
     one = {"op": 1}
