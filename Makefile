@@ -28,9 +28,14 @@ run: install
 	$(BIN)/balans rooms examples/ortopedi --date 2027-03-02 --schedule $(OUT)/ortopedi \
 	  --out $(OUT)/ortopedi/rooms --time-limit 10
 	@echo
-	@echo "A nurse calls in sick on 3 March: the published roster repaired"
+	@echo "A nurse on shift on 3 and 4 March calls in sick on the 3rd: the published roster repaired"
+	@nurse=$$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) day[$$i] = i; next } \
+	  /^ssk-/ && $$day["2027-03-03"] != "" && $$day["2027-03-04"] != "" { print $$1; exit }' \
+	  $(OUT)/ortopedi/roster.csv) && \
+	echo "$(BIN)/balans repair examples/ortopedi --schedule $(OUT)/ortopedi \\" && \
+	echo "  --absent $${nurse:-ssk-003}:2027-03-03:2027-03-04 --out $(OUT)/ortopedi/repair" && \
 	$(BIN)/balans repair examples/ortopedi --schedule $(OUT)/ortopedi \
-	  --changes examples/changes/sick.yaml --out $(OUT)/ortopedi/repair
+	  --absent $${nurse:-ssk-003}:2027-03-03:2027-03-04 --out $(OUT)/ortopedi/repair
 	@echo
 	@echo "Two weeks of actual production against the plan, and the rest re-planned"
 	$(BIN)/balans followup examples/ortopedi --actual examples/actuals/ortopedi-2027-03.csv \

@@ -706,7 +706,7 @@ class Repair:
     reasons
         When no repair exists: which cover cannot be met, by how many people.
     notes
-        What the changes did to the daily plan.
+        What the changes did to the daily plan, and each absence that takes no published shift.
     """
 
     problem: RosterProblem
@@ -1034,6 +1034,7 @@ def situation(
             ]
         ) from None
     roster = decode_grid(before, published.grid)
+    notes += _idle_absences(before, unit, published, changes, roster, first)
     costs = change_costs(roster, first, changes.weights)
     after = replace(
         credit_lost_shifts(before, after, roster, first), published=roster, change_cost=costs
@@ -1042,6 +1043,32 @@ def situation(
         unit, changed_unit, published, changes, cover, before, after, roster, first, costs,
         tuple(notes),
     )  # fmt: skip
+
+
+def _idle_absences(
+    problem: RosterProblem,
+    unit: Unit,
+    published: Published,
+    changes: ChangeSet,
+    roster: RosterSolution,
+    today: int,
+) -> list[str]:
+    """A note for each absence that takes no shift of ``roster`` (of ``problem``) from today
+    on: the person is off on all of those days already, so it leaves nothing to cover."""
+    index = {staff: s for s, staff in enumerate(problem.staff_ids)}
+    names = {m.id: m.name or m.id for m in unit.staff}
+    notes = []
+    for absence in changes.absences:
+        first = max((absence.start - published.start).days, today)
+        last = (absence.end - published.start).days
+        if first <= last and (roster.shift[index[absence.staff], first : last + 1] < 0).all():
+            days = published.day(first), published.day(last)
+            span = day_text(days[0]) if first == last else " to ".join(map(day_text, days))
+            notes.append(
+                f"{names[absence.staff]} ({absence.staff}) has no shift in the published roster"
+                f" on {span}: the absence leaves nothing to cover"
+            )
+    return notes
 
 
 def _repair_target(

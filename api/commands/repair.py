@@ -11,18 +11,23 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from engine.errors import InputError
 from engine.io import load_unit, write_files
 from engine.repair import (
+    Published,
+    check_changes,
     load_changes,
     rank_candidates,
     read_published,
     repair_roster,
     repair_summary,
+    resolve_today,
     situation,
 )
 from engine.roster import roster_grid, with_bought_file
-from models.repair import ChangeSet, day_text
+from models.repair import ChangeSet, StaffAbsence, day_text
 from solvers.common import SolveOptions
 
 if TYPE_CHECKING:
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
 
     from engine.repair import Repair
     from models.repair import CandidateRanking
+    from models.unit import Unit
 
 NO_REPAIR = 3
 """Exit code when no roster meets the hard rules after the changes (the reasons are printed)."""
@@ -47,6 +53,39 @@ def _shift_spec(text: str) -> tuple[date, str, str | None]:
     if len(parts) not in (2, 3) or not all(parts):
         raise InputError.single("--candidates", "", text, "DATE:SHIFT or DATE:SHIFT:COMPETENCE")
     return _date(parts[0], "--candidates"), parts[1], parts[2] if len(parts) == 3 else None
+
+
+def _absence(text: str) -> StaffAbsence:
+    """``STAFF:START[:END]`` of ``--absent`` (one day when there is no end)."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise InputError.single("--absent", "", text, "STAFF:START or STAFF:START:END")
+    start = _date(parts[1], "--absent")
+    end = _date(parts[2], "--absent") if len(parts) == 3 else start
+    if end < start:
+        raise InputError.single("--absent", "", text, f"an end on or after the start {start}")
+    try:
+        return StaffAbsence(staff=parts[0], start=start, end=end)
+    except ValidationError:
+        raise InputError.single("--absent", "", parts[0], "a staff id") from None
+
+
+def _changes(
+    args: argparse.Namespace, unit: Unit, published: Published, today: date | None
+) -> ChangeSet:
+    """The change file (if any) with the absences of ``--absent`` added, checked on their own
+    first so that an error names ``--absent``; with no day given as today (``--today``, the
+    file's), the first absent day is today."""
+    changes = load_changes(args.changes) if args.changes else ChangeSet()
+    absent = [_absence(text) for text in args.absent or []]
+    if not absent:
+        return changes
+    alone = ChangeSet(absences=absent, today=changes.today or min(a.start for a in absent))
+    check_changes(unit, published, alone, 0, "--absent")  # the dates, before they make today
+    check_changes(unit, published, alone, resolve_today(published, alone, today), "--absent")
+    return changes.model_copy(
+        update={"absences": [*changes.absences, *absent], "today": alone.today}
+    )
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> str:
@@ -126,14 +165,14 @@ def _ranking_csv(ranking: CandidateRanking) -> str:
 def run_repair(args: argparse.Namespace) -> int:
     """Repair (``--changes``) or rank candidates (``--candidates``); see :func:`register`."""
     started = time.perf_counter()
-    if args.changes is None and args.candidates is None:
-        raise InputError.single("--changes", "", None, "a change file (or --candidates)")
+    if args.changes is None and not args.absent and args.candidates is None:
+        raise InputError.single("--changes", "", None, "a change file (or --absent, --candidates)")
     today = _date(args.today, "--today") if args.today else None
     spec = _shift_spec(args.candidates) if args.candidates else None
     unit = with_bought_file(load_unit(args.unit), args.schedule)
     published = read_published(unit, args.schedule)
-    changes = load_changes(args.changes) if args.changes else ChangeSet()
-    state = situation(unit, published, changes, today, args.changes or "changes")
+    changes = _changes(args, unit, published, today)
+    state = situation(unit, published, changes, today, args.changes or "--absent")
     out = Path(args.out)
     lines: list[str] = []
     files: list[tuple[str, str]] = []
@@ -185,7 +224,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--schedule", required=True, help="folder of the published schedule (balans schedule)"
     )
     p.add_argument("--changes", help="change file (YAML or JSON): absences, activities, rooms")
-    p.add_argument("--today", help="first day that may change (default: the change file's)")
+    p.add_argument(
+        "--absent",
+        action="append",
+        metavar="STAFF:START[:END]",
+        help="a staff member away from START to END (one day without END), with or without a"
+        " change file; may be repeated",
+    )
+    p.add_argument(
+        "--today",
+        help="first day that may change (default: the change file's, else the first absent day)",
+    )
     p.add_argument(
         "--candidates",
         metavar="DATE:SHIFT[:COMPETENCE]",

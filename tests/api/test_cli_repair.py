@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
@@ -106,6 +107,79 @@ def test_empty_change_file_changes_nothing(setup: tuple[Path, Path, str], tmp_pa
     assert (out / "roster.csv").read_text(encoding="utf-8") == (published / "roster.csv").read_text(
         encoding="utf-8"
     )
+
+
+def test_a_sick_call_on_the_command_line(setup: tuple[Path, Path, str], tmp_path: Path) -> None:
+    # --absent instead of a change file: today is the first absent day
+    unit, published, sick = setup
+    out = tmp_path / "out"
+    result = run(
+        "repair", unit, "--schedule", published, "--absent", f"{sick}:2027-03-10", "--out", out,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    name = f"Nurse {sick[1:]}" if sick.startswith("n") else f"Part {sick[1:]}"
+    assert f"{name}: D -> off on 10 March" in result.stdout
+    with (out / "roster.csv").open(encoding="utf-8") as handle:
+        grid = {row["staff"]: row for row in csv.DictReader(handle)}
+    with (published / "roster.csv").open(encoding="utf-8") as handle:
+        before = {row["staff"]: row for row in csv.DictReader(handle)}
+    assert grid[sick]["2027-03-10"] == ""
+    assert all(row["2027-03-09"] == before[staff]["2027-03-09"] for staff, row in grid.items())
+
+
+def test_an_absence_on_days_off_says_it_leaves_nothing_to_cover(
+    setup: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    unit, published, _ = setup
+    with (published / "roster.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    # someone off on two days running from the 10th on
+    days = [(START + timedelta(days=d)).isoformat() for d in range(2, 14)]
+    staff, first = next(
+        (row["staff"], a) for row in rows for a, b in pairwise(days) if row[a] == row[b] == ""
+    )
+    last = (date.fromisoformat(first) + timedelta(days=1)).isoformat()
+    out = tmp_path / "out"
+    result = run(
+        "repair", unit, "--schedule", published, "--absent", f"{staff}:{first}:{last}",
+        "--out", out, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "no assignment changes" in result.stdout
+    assert (
+        f"({staff}) has no shift in the published roster on "
+        f"{date.fromisoformat(first).day} March to {date.fromisoformat(last).day} March: "
+        "the absence leaves nothing to cover" in result.stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("absent", "message"),
+    [
+        ("nobody:2027-03-10", "--absent: absences[0].staff: got 'nobody', expected a staff id"),
+        ("n1", "--absent: got 'n1', expected STAFF:START or STAFF:START:END"),
+        ("n1:2027-03-11:2027-03-10", "expected an end on or after the start 2027-03-11"),
+        ("n1:10 March", "--absent: got '10 March', expected a date like 2027-03-03"),
+        (
+            "n1:2027-03-10:2027-05-01",
+            "--absent: absences[0].end: got '2027-05-01', expected a date of the roster",
+        ),
+    ],
+    ids=["unknown staff", "no date", "end first", "bad date", "outside the roster"],
+)
+def test_a_bad_absence_is_one_line_and_writes_nothing(
+    setup: tuple[Path, Path, str], tmp_path: Path, absent: str, message: str
+) -> None:
+    unit, published, _ = setup
+    out = tmp_path / "out"
+    result = run(
+        "repair", unit, "--schedule", published, "--absent", absent, "--out", out, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert message in result.stderr, result.stderr
+    assert not out.exists()
 
 
 def test_candidates_are_ranked(setup: tuple[Path, Path, str], tmp_path: Path) -> None:
