@@ -518,17 +518,20 @@ def solve_roster(
 
 
 def roster_grid(problem: RosterProblem, solution: RosterSolution, start: date) -> pd.DataFrame:
-    """Staff x days of shift codes (empty for a day off); a shift covered as a substitute (in a
-    competence at a substitution cost) is written ``shift/competence``."""
+    """Staff x days of shift codes (empty for a day off). The competence covered is written
+    ``shift/competence`` wherever the shift alone does not say it: a shift covered as a
+    substitute (at a substitution cost), and every shift of a person who holds several
+    competences of their own."""
     dates = [start + timedelta(days=d) for d in range(problem.n_days)]
-    own = problem.substitution_cost == 0
+    own = problem.can_cover & (problem.substitution_cost == 0)
+    plain = own & (own.sum(axis=1) == 1)[:, None]  # the shift alone names the competence
     shift, competence = solution.shift.tolist(), solution.competence.tolist()
     cells = [
         [
             ""
             if t < 0
             else problem.shift_ids[t]
-            + ("" if c < 0 or own[s, c] else f"/{problem.competence_ids[c]}")
+            + ("" if c < 0 or plain[s, c] else f"/{problem.competence_ids[c]}")
             for t, c in zip(shift[s], competence[s], strict=True)
         ]
         for s in range(problem.n_staff)

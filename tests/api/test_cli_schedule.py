@@ -51,7 +51,10 @@ def test_schedule_writes_daily_plan_and_roster(folder: Path, tmp_path: Path) -> 
     assert len(grid[0]) == 1 + 14  # one column per day
     assert {row[0] for row in grid[1:]} == {"anna", "bert", "cilla", "n0", "n1", "n2", "n3"}
     cells = {cell for row in grid[1:] for cell in row[1:]}
-    assert cells <= {"", "D", "N", "D/nurse", "N/nurse"}
+    assert cells <= {"", "D", "N", "D/nurse", "N/nurse", "D/surgeon", "N/surgeon"}
+    # cilla holds two competences: each of her shifts says which one she covers
+    cilla = next(row[1:] for row in grid[1:] if row[0] == "cilla")
+    assert all("/" in cell for cell in cilla if cell)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["roster"]["hard_violations"] == 0
     assert summary["roster"]["staff"] == 7

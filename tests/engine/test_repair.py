@@ -18,6 +18,7 @@ from engine.errors import InputError
 from engine.io import write_files
 from engine.repair import (
     changed_cover,
+    decode_grid,
     load_changes,
     rank_candidates,
     read_published,
@@ -26,7 +27,7 @@ from engine.repair import (
 )
 from engine.roster import compile_roster, roster_grid, solve_roster
 from models.repair import ChangeSet, ExtraActivities, RoomClosure, StaffAbsence
-from models.roster import RosterSolution
+from models.roster import RosterSolution, roster_problem
 from models.unit import Unit
 from solvers.common import SolveOptions
 
@@ -342,7 +343,8 @@ def test_candidate_rules_in_words(folder: Path, unit: Unit) -> None:
             if c.before == "":
                 assert c.rules[0] == "off -> D"
             else:
-                assert c.rules[-1].startswith(f"leaves {c.before} nurse")
+                shift, _, _ = c.before.partition("/")  # cilla's codes name her competence
+                assert c.rules[-1].startswith(f"leaves {shift} nurse")
             if c.overtime_minutes:
                 assert f"adds {c.overtime_minutes} min above contract" in c.rules
     assert seen > 0
@@ -474,3 +476,29 @@ def test_a_minimum_nobody_can_meet_is_explained(tmp_path: Path) -> None:
     assert repair.check is None
     assert repair.stats.status.value == "infeasible"
     assert any("2027-03-10 D nurse: minimum 2" in r and "short by 1" in r for r in repair.reasons)
+
+
+def test_a_published_roster_reads_back_with_every_competence_it_covered() -> None:
+    """s0 holds two competences and works as c1 on day 0, though c0 is further below its
+    target (the roster is the scheduler's to decide); s1 covers c1 as a substitute.
+    ``roster.csv`` names the competence of both, and reading it back gives the same roster:
+    before, a plain code of s0 was read as the competence furthest below its target, c0, and a
+    repair listed a change of competence that never happened."""
+    can_cover = np.array([[True, True], [True, True]])
+    substitution_cost = np.array([[0, 0], [0, 40]])
+    target = np.zeros((2, 1, 2), dtype=np.int64)
+    target[:, 0, 0] = 2
+    target[:, 0, 1] = 1
+    problem = roster_problem(
+        2, 2, [480], competences=2, can_cover=can_cover, substitution_cost=substitution_cost,
+        cover_target=target,
+    )  # fmt: skip
+    solution = RosterSolution(
+        shift=np.array([[0, 0], [0, -1]]), competence=np.array([[1, 0], [1, -1]])
+    )
+    grid = roster_grid(problem, solution, date(2027, 3, 1))
+    assert grid.to_numpy().tolist() == [["t0/c1", "t0/c0"], ["t0/c1", ""]]
+    codes = tuple(tuple(str(cell) for cell in row) for row in grid.to_numpy().tolist())
+    again = decode_grid(problem, codes)
+    assert again.shift.tolist() == solution.shift.tolist()
+    assert again.competence.tolist() == solution.competence.tolist()
