@@ -164,7 +164,12 @@ def _clinical_per_week(
     workday: np.ndarray,
 ) -> np.ndarray:
     """Contracted clinical minutes of ``member`` in each week: the contract less the
-    non-clinical share, on the days present (public holidays count for day-time staff only)."""
+    non-clinical share, on the days present (public holidays count for day-time staff only).
+    Bought time is the hours bought, holidays or not (a week's share of the days present)."""
+    weeks = len(away) // 7
+    if member.bought:
+        bought: np.ndarray = contract * (1.0 - away).reshape(weeks, 7).sum(axis=1) / 7.0
+        return bought
     share = (
         member.non_clinical_share
         if member.non_clinical_share is not None
@@ -173,7 +178,6 @@ def _clinical_per_week(
     round_the_clock = {c.id for c in unit.competences if c.round_the_clock}
     base = weekday if member.competences[0] in round_the_clock else workday
     present = base * (1.0 - away)
-    weeks = len(away) // 7
     result: np.ndarray = contract * (1 - share) * present.reshape(weeks, 7).sum(axis=1) / 5.0
     return result
 
@@ -264,7 +268,7 @@ def bought_staff(unit: Unit, bought: pd.DataFrame | None) -> list[StaffMember]:
         members += [
             StaffMember(
                 id=f"{BOUGHT_PREFIX}-{competence}-{week}-{i + 1}",
-                name=f"bought time, {competence}, {week}",
+                name=f"bought time {i + 1} ({competence} {week})",  # no comma: team lists
                 competences=[competence],
                 contract_minutes_per_week=minutes // count,
                 non_clinical_share=0.0,

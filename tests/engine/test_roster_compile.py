@@ -217,7 +217,9 @@ def test_solve_attaches_the_verdict_and_decodes() -> None:
     grid = roster_grid(problem, result.solution, MONDAY)
     assert grid.shape == (3, 7)
     assert list(grid.index) == ["anna", "bert", "cilla"]
-    assert set(grid.to_numpy().ravel()) <= {"", "D"}
+    assert set(grid.loc[["anna", "bert"]].to_numpy().ravel()) <= {"", "D"}
+    # cilla holds two competences: each shift names the one she covers
+    assert set(grid.loc["cilla"]) <= {"", "D/nurse", "D/surgeon"}
     assert (grid.iloc[:, 5:] == "").all().all()  # no cover at the weekend, nobody works
     summary = roster_summary(problem, result)
     assert summary["hard_violations"] == 0
@@ -331,6 +333,11 @@ def test_bought_time_is_staff_of_its_week_from_nothing_up_to_the_hours() -> None
     unit = with_bought(tiny_unit(), _bought(72.0))
     extra = [m for m in unit.staff if m.bought]
     assert [m.id for m in extra] == ["extra-nurse-2027-W11-1", "extra-nurse-2027-W11-2"]
+    # one name each, without the comma that joins a team's names in the room schedule
+    assert [m.name for m in extra] == [
+        "bought time 1 (nurse 2027-W11)",
+        "bought time 2 (nurse 2027-W11)",
+    ]
     assert all(m.competences == ["nurse"] for m in extra)
     problem = compile_roster(unit, MONDAY, 2, _nurses(1, 2))
     rows = [problem.staff_ids.index(m.id) for m in extra]
@@ -341,6 +348,21 @@ def test_bought_time_is_staff_of_its_week_from_nothing_up_to_the_hours() -> None
     worked_days = problem.available[rows].any(axis=2)
     assert not worked_days[:, :7].any()  # away in the first week
     assert worked_days[:, 7:12].all()
+
+
+def test_bought_time_is_the_hours_bought_in_a_week_with_a_public_holiday() -> None:
+    """A public holiday on the Friday of the bought week takes a fifth off a day worker's
+    week, not off the time bought: 72 hours are still two people of 36 hours. (They had 28.8
+    hours each, and the clinic's roster lost 70 of the 278 hours bought at Easter.)"""
+    unit = with_bought(tiny_unit(), _bought(72.0))
+    friday = unit.calendar.model_copy(update={"public_holidays": [date(2027, 3, 19)]})
+    unit = unit.model_copy(update={"calendar": friday})
+    problem = compile_roster(unit, MONDAY, 2, _nurses(1, 2))
+    rows = [problem.staff_ids.index(m.id) for m in unit.staff if m.bought]
+    assert problem.max_minutes[rows].tolist() == [2160, 2160]
+    own = [problem.staff_ids.index(m.id) for m in unit.staff if not m.bought]
+    week_one, week_two = problem.max_week_minutes[own].sum(axis=0)
+    assert week_two < week_one  # the own day workers lose the holiday
 
 
 def test_bought_time_takes_the_shifts_the_own_staff_cannot() -> None:
