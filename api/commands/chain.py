@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from api.commands import arguments
 from api.commands.schedule import _date, _line, finish, schedule
 from engine.balance import balance
 from engine.io import load_unit
@@ -27,6 +28,7 @@ def run_chain(args: argparse.Namespace) -> int:
     """Run every stage on the unit and write each stage's files under ``--out``."""
     clock = time.perf_counter()
     unit = load_unit(args.unit)
+    given = _date(args.start) if args.start else None  # a bad --start before the solves
     lines = [
         _line(
             "load",
@@ -67,7 +69,7 @@ def run_chain(args: argparse.Namespace) -> int:
         )
     )
 
-    start = _date(args.start) if args.start else unit.calendar.start + timedelta(weeks=8)
+    start = given or unit.calendar.start + timedelta(weeks=8)
     ids = [a.id for a in unit.activity_types]
     weekly = (
         pd.DataFrame(plan.activities, index=list(plan.weeks), columns=ids)
@@ -117,9 +119,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument(
         "--start", help="first day of the daily plan and roster, a Monday (default: week 9)"
     )
-    p.add_argument("--weeks", type=int, default=6, help="weeks of daily plan and roster")
+    p.add_argument(
+        "--weeks", type=arguments.weeks, default=6, help="weeks of daily plan and roster"
+    )
     p.add_argument("--out", default="out", help="folder for every stage's files (default: out)")
-    p.add_argument("--time-limit", type=float, default=60.0, help="seconds per solver stage")
-    p.add_argument("--workers", type=int, default=None, help="solver threads (default: cores)")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(run=run_chain)
+    p.add_argument(
+        "--time-limit", type=arguments.seconds, default=60.0, help="seconds per solver stage"
+    )
+    p.add_argument(
+        "--workers", type=arguments.workers, default=None, help="solver threads (default: cores)"
+    )
+    p.add_argument("--seed", type=arguments.seed, default=0)
+    p.set_defaults(run=arguments.checked(run_chain))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from api.commands import arguments
 from engine.daily import DEFAULT_OPTIONS
 from engine.errors import InputError
 from engine.followup import (
@@ -239,7 +240,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "in the plan and the re-balance",
     )
     p.add_argument("--options", help="YAML file of plan option overrides (weights, limits)")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds per solve")
-    p.add_argument("--workers", type=int, default=None, help="solver threads (default: cores)")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(run=run_followup)
+    p.add_argument("--time-limit", type=arguments.seconds, default=None, help="seconds per solve")
+    p.add_argument(
+        "--workers", type=arguments.workers, default=None, help="solver threads (default: cores)"
+    )
+    p.add_argument("--seed", type=arguments.seed, default=0)
+    p.set_defaults(run=arguments.checked(run_followup, published=("schedule",)))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from api.commands import arguments
 from engine.errors import InputError
 from engine.io import load_unit, write_files
 from engine.plan import (
@@ -40,8 +41,6 @@ PINNED_FILE = "pinned.csv"
 
 
 def _solve_options(args: argparse.Namespace, workers: int | None = None) -> SolveOptions:
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise InputError.single("--time-limit", "", args.time_limit, "a number of seconds > 0")
     return SolveOptions(
         time_limit=args.time_limit, backend=args.backend, seed=args.seed, num_workers=workers
     )
@@ -275,13 +274,13 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weeks", type=int, help="weeks to plan from the calendar's start (max 52)")
     p.add_argument("--out", help="output folder (default: out)")
     p.add_argument("--backend", choices=BACKENDS, default="highs", help="MILP solver")
-    p.add_argument("--time-limit", type=float, help="seconds per solve")
-    p.add_argument("--seed", type=int, default=0, help="solver seed")
+    p.add_argument("--time-limit", type=arguments.seconds, help="seconds per solve")
+    p.add_argument("--seed", type=arguments.seed, default=0, help="solver seed")
     p.add_argument(
         "--pinned", help=f"CSV week,activity,volume of agreed volumes (default UNIT/{PINNED_FILE})"
     )
     p.add_argument("--options", help="YAML file of plan option overrides (weights, limits)")
-    p.add_argument("--top", type=int, default=6, help="rows shown in the rankings")
+    p.add_argument("--top", type=arguments.whole(0), default=6, help="rows shown in the rankings")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -297,9 +296,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="with --start: CSV product_group,waiting_since,patients of the list at the start "
         "(default: the list the plan from the calendar's first week leaves there)",
     )
-    p.set_defaults(run=run_plan)
+    p.set_defaults(run=arguments.checked(run_plan))
     p = commands.add_parser("whatif", help="plan the unit and scenarios, compare side by side")
     _common(p)
     p.add_argument("scenarios", nargs="+", help="scenario files (YAML or JSON)")
-    p.add_argument("--workers", type=int, help="processes (default: one per plan, up to cores)")
-    p.set_defaults(run=run_whatif_command)
+    p.add_argument(
+        "--workers", type=arguments.workers, help="processes (default: one per plan, up to cores)"
+    )
+    p.set_defaults(run=arguments.checked(run_whatif_command))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from api.commands import arguments
 from engine.errors import InputError
 from engine.io import load_unit, write_files
 from engine.repair import (
@@ -241,10 +242,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="rank the staff who could take this shift instead of repairing",
     )
     p.add_argument("--out", default="out/repair", help="folder for the files (default out/repair)")
-    p.add_argument("--time-limit", type=float, default=10.0, help="seconds for the repair")
-    p.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument(
-        "--window", type=int, default=3, help="days around each changed day free to move"
+        "--time-limit", type=arguments.seconds, default=10.0, help="seconds for the repair"
     )
-    p.set_defaults(run=run_repair)
+    p.add_argument(
+        "--workers", type=arguments.workers, default=2, help="CP-SAT workers (default 2)"
+    )
+    p.add_argument("--seed", type=arguments.seed, default=0)
+    p.add_argument(
+        "--window",
+        type=arguments.whole(0, expected="a number of days >= 0"),
+        default=3,
+        help="days around each changed day free to move",
+    )
+    p.set_defaults(run=arguments.checked(run_repair, published=("schedule",)))

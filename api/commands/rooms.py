@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from api.commands import arguments
 from engine.check.rooms import check_schedule_frame
 from engine.daily import plan_days
 from engine.errors import NO_VALUE, InputError
@@ -224,9 +225,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--schedule", help="folder with daily_plan.csv and roster.csv (from balans schedule)"
     )
     p.add_argument("--out", default="out", help="folder for the files (default: out)")
-    p.add_argument("--time-limit", type=float, default=10.0, help="seconds (default 10)")
-    p.add_argument("--workers", type=int, default=None, help="CP-SAT workers (default 2)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--time-limit", type=arguments.seconds, default=10.0, help="seconds (default 10)"
+    )
+    p.add_argument(
+        "--workers", type=arguments.workers, default=None, help="CP-SAT workers (default 2)"
+    )
+    p.add_argument("--seed", type=arguments.seed, default=0)
     p.add_argument("--published", help="a published rooms.csv of the day to keep (repair)")
     p.add_argument(
         "--close",
@@ -238,4 +243,4 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--extra", action="append", metavar="TYPE=N", help="extra activities (repeatable)"
     )
     p.add_argument("--absent", action="append", metavar="STAFF", help="staff away (repeatable)")
-    p.set_defaults(run=run_rooms)
+    p.set_defaults(run=arguments.checked(run_rooms, published=("schedule", "published")))

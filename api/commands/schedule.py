@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from api.commands import arguments
 from engine.daily import DEFAULT_OPTIONS, plan_days
 from engine.errors import InputError
 from engine.io import load_unit, write_files
@@ -232,12 +233,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p = commands.add_parser("schedule", help="daily plan and staff roster for some weeks (1 to 18)")
     p.add_argument("unit", help="a unit folder or a .json document")
     p.add_argument("--start", required=True, help="the first day, a Monday (2027-03-01)")
-    p.add_argument("--weeks", type=int, default=6, help="weeks to plan (default 6)")
+    p.add_argument("--weeks", type=arguments.weeks, default=6, help="weeks to plan (default 6)")
     p.add_argument("--plan", help="weekly volumes to break into days (week,activity,volume CSV)")
     p.add_argument("--out", default="out", help="folder for the files (default: out)")
     p.add_argument(
-        "--time-limit", type=float, default=60.0, help="seconds for each of daily plan and roster"
+        "--time-limit",
+        type=arguments.seconds,
+        default=60.0,
+        help="seconds for each of daily plan and roster",
     )
-    p.add_argument("--workers", type=int, default=None, help="CP-SAT workers (default: cores)")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(run=run_schedule)
+    p.add_argument(
+        "--workers", type=arguments.workers, default=None, help="CP-SAT workers (default: cores)"
+    )
+    p.add_argument("--seed", type=arguments.seed, default=0)
+    p.set_defaults(run=arguments.checked(run_schedule))
