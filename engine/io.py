@@ -19,6 +19,9 @@ both. CSV files may be separated by ``,``, ``;`` or tabs; with ``;`` or tabs a d
 accepted. A list in a cell (the competences of a staff member) is separated by ``|``, the
 primary competence first.
 
+Any other ``.csv``, ``.yaml``, ``.yml`` or ``.json`` file in the folder (but ``pinned.csv``, which
+the plan reads) is an error, not ignored: it is most likely a table misspelled.
+
 Every problem is reported with the file, the line (for CSV), the field, the value and what was
 expected, as :class:`engine.errors.InputError`.
 """
@@ -26,6 +29,7 @@ expected, as :class:`engine.errors.InputError`.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import os
@@ -40,6 +44,7 @@ import yaml
 from pydantic import ValidationError
 
 from engine.errors import NO_VALUE, InputError, InputProblem
+from models.base import number_bounds
 from models.references import find_problems
 from models.unit import Unit
 
@@ -107,6 +112,20 @@ _WAITING_LIST = _Table(
 _TOP_TABLES = {"staff": _STAFF, "care_need": _CARE_NEED, "waiting_list": _WAITING_LIST}
 _STAFF_TABLES = {"absences": _ABSENCES, "requests": _REQUESTS}
 
+PINNED_FILE = "pinned.csv"
+"""Agreed volumes that ``balans plan`` and ``balans followup`` read from a unit folder."""
+FOLDER_FILES = tuple(
+    sorted(
+        [
+            UNIT_FILE,
+            PINNED_FILE,
+            *(t.file for t in (*_TOP_TABLES.values(), *_STAFF_TABLES.values())),
+        ]
+    )
+)
+"""Every file of a unit folder that is read; another .csv, .yaml, .yml or .json is an error."""
+_INPUT_SUFFIXES = (".csv", ".yaml", ".yml", ".json")
+
 
 # --------------------------------------------------------------------------------------------
 # YAML without the YAML 1.1 surprises: 07:30 stays a time of day, not the integer 450.
@@ -132,6 +151,28 @@ _Loader.add_implicit_resolver(
 )
 
 
+class _BadScalar(yaml.MarkedYAMLError):
+    """A scalar that looks like a value of its kind but is none (``2027-02-31``)."""
+
+    def __init__(self, node: yaml.ScalarNode, expected: str) -> None:
+        super().__init__(problem=f"got {node.value!r}", problem_mark=node.start_mark)
+        self.value = node.value
+        self.line = node.start_mark.line + 1
+        self.expected = expected
+
+
+def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """An unquoted date (or date and time), or :class:`_BadScalar` if it does not exist: the
+    standard constructor raises a bare ValueError, with no line, for ``2027-03-32``."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        raise _BadScalar(node, "a date YYYY-MM-DD") from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -141,6 +182,8 @@ def read_yaml(path: Path) -> Any:
         raise InputError.single(str(path), "", NO_VALUE, f"a readable UTF-8 file ({exc})") from None
     try:
         return yaml.load(text, Loader=_Loader)
+    except _BadScalar as exc:
+        raise InputError.single(f"{path} line {exc.line}", "", exc.value, exc.expected) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path} line {mark.line + 1}" if mark is not None else str(path)
@@ -259,6 +302,9 @@ def _expected(error: Mapping[str, Any]) -> str:
         return "a value: the field is required"
     if kind == "extra_forbidden":
         return "no field of this name"
+    if kind == "finite_number":  # inf, -inf or nan: say the bounds a finite value must keep
+        bounds = number_bounds(Unit, tuple(error["loc"]))
+        return f"a finite number {bounds}".rstrip()
     for prefix in ("Value error, ", "Input should be ", "Assertion failed, "):
         if message.startswith(prefix):
             message = message[len(prefix) :]
@@ -288,7 +334,33 @@ def _validate(document: Mapping[str, Any], origins: _Origins) -> Unit:
     return unit
 
 
+def _check_file_names(folder: Path) -> None:
+    """Refuse a file of the folder that looks like an input (.csv, .yaml, .yml, .json) but is
+    none the loader reads: a misspelled ``absence.csv`` would otherwise be ignored, its data
+    lost without a word. Other files (a README, notes) and hidden files are left alone."""
+    problems = []
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if name in FOLDER_FILES or name.startswith(".") or not path.is_file():
+            continue
+        if path.suffix.lower() not in _INPUT_SUFFIXES:
+            continue
+        close = difflib.get_close_matches(name.lower(), FOLDER_FILES, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        problems.append(
+            InputProblem(
+                str(path),
+                "unknown file in the unit folder",
+                NO_VALUE,
+                f"one of {', '.join(FOLDER_FILES)}{hint}",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+
+
 def _load_folder(folder: Path) -> Unit:
+    _check_file_names(folder)
     unit_path = folder / UNIT_FILE
     document = read_yaml(unit_path)
     if not isinstance(document, dict):

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import re
+import types
 from datetime import date, time, timedelta
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    StringConstraints,
+)
+from pydantic.fields import FieldInfo
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 
 
 class DomainModel(BaseModel):
-    """Base of every domain schema: immutable, and unknown fields are an error, not ignored."""
+    """Base of every domain schema: immutable, unknown fields are an error, not ignored, and
+    every number is finite (``inf``, ``-inf`` and ``nan`` are refused, from text or not)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 Id = Annotated[
@@ -74,7 +87,71 @@ IsoWeek = Annotated[str, AfterValidator(_check_iso_week)]
 """An ISO 8601 week, ``YYYY-Www``, that exists in its year."""
 
 
+def _clock_time(value: object) -> object:
+    """A ``time`` as it is, ``'HH:MM'`` as that time; anything else (a YAML number such as
+    ``7.30``, which pydantic would read as seconds) is an error."""
+    if isinstance(value, time):
+        return value
+    match = _CLOCK.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("a time HH:MM in quotes ('07:00')")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
 ClockTime = Annotated[
-    time, PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str, when_used="json")
+    time,
+    BeforeValidator(_clock_time),
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str, when_used="json"),
 ]
-"""A time of day, written ``HH:MM``."""
+"""A time of day, written ``'HH:MM'`` (or a ``time`` in code); every clock-time field is one."""
+
+
+# --------------------------------------------------------------------------------------------
+# Describing a number field's bounds, for messages about a value that breaks them
+
+
+_BOUNDS = (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="))
+"""The attributes of pydantic's bound constraints (``annotated_types.Gt`` ...), lower first."""
+
+
+def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
+    """``annotation`` without ``Annotated`` and ``| None``, and the constraints they held."""
+    constraints: list[Any] = []
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation, *extra = get_args(annotation)
+            for item in extra:
+                constraints += item.metadata if isinstance(item, FieldInfo) else [item]
+        elif get_origin(annotation) in (Union, types.UnionType):
+            options = [a for a in get_args(annotation) if a is not type(None)]
+            if len(options) != 1:
+                return annotation, constraints
+            annotation = options[0]
+        else:
+            return annotation, constraints
+
+
+def number_bounds(model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+    """The bounds of the number at ``loc`` (a pydantic error location) in ``model``, as
+    ``'>= 0 and <= 1'``; ``''`` when it has none or ``loc`` leads elsewhere."""
+    annotation: Any = model
+    constraints: list[Any] = []
+    for part in loc:
+        annotation, _ = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return ""
+            annotation, constraints = field.annotation, list(field.metadata)
+        elif get_origin(annotation) in (list, dict):
+            annotation, constraints = get_args(annotation)[-1], []
+        else:
+            return ""
+    annotation, more = _unwrap(annotation)
+    constraints += more
+    return " and ".join(
+        f"{sign} {getattr(c, name):g}"
+        for name, sign in _BOUNDS
+        for c in constraints
+        if getattr(c, name, None) is not None
+    )

@@ -111,6 +111,33 @@ BROKEN: dict[str, tuple[Breaker, list[str]]] = {
         ),
         ["unit.yaml", "wards[0]{id=ward}.bed_changes[1].start", "'2027-03-10'", "do not overlap"],
     ),
+    "clock time written as a number": (
+        lambda f: edit(f / "unit.yaml", "    start: 08:00", "    start: 8.30"),
+        [
+            "unit.yaml: rooms[0]{id=or1}.opening[0].start",
+            "got 8.3",
+            "expected a time HH:MM in quotes ('07:00')",
+        ],
+    ),
+    "date that does not exist": (
+        lambda f: edit(
+            f / "unit.yaml",
+            "  target_occupancy: 0.8",
+            "  target_occupancy: 0.8\n  bed_changes:\n"
+            "  - {start: 2027-03-32, end: 2027-04-02, beds: 6}",
+        ),
+        ["unit.yaml line 36: got '2027-03-32', expected a date YYYY-MM-DD"],
+    ),
+    "infinite number": (
+        lambda f: edit(f / "care_need.csv", "2027-W11,20.0", "2027-W11,inf"),
+        ["care_need.csv line 3: patients: got 'inf', expected a finite number >= 0"],
+    ),
+    "misspelled optional file": (
+        lambda f: (f / "absence.csv").write_text(
+            "staff_id,start,end\nbert,2027-03-08,2027-03-09\n", encoding="utf-8"
+        ),
+        ["absence.csv: unknown file in the unit folder", "(did you mean absences.csv?)"],
+    ),
     "missing staff file": (
         lambda f: (f / "staff.csv").unlink(),
         ["staff.csv", "an existing file"],

@@ -150,3 +150,127 @@ def test_staff_fields_beyond_the_csv_columns_are_kept(tmp_path: Path) -> None:
     save_unit(tiny_unit(), tmp_path / "u")  # and back: staff.csv again, no stale staff
     assert (tmp_path / "u" / "staff.csv").exists()
     assert load_unit(tmp_path / "u") == tiny_unit()
+
+
+@pytest.mark.parametrize(
+    ("written", "value"), [("7", "7"), ("7.00", "7.0"), ("16.00", "16.0"), ("'7:00'", "'7:00'")]
+)
+def test_clock_times_written_as_numbers_are_refused(folder: Path, written: str, value: str) -> None:
+    """Regression: pydantic read a number as seconds, so ``start: 7`` became 00:00."""
+    edit(folder / "unit.yaml", "start: 07:00", f"start: {written}")
+    with pytest.raises(InputError) as caught:
+        load_unit(folder)
+    assert str(caught.value) == (
+        f"{folder / 'unit.yaml'}: shift_types[0]{{id=D}}.start: got {value}, "
+        "expected a time HH:MM in quotes ('07:00')"
+    )
+
+
+def test_opening_hours_written_as_a_number_is_an_input_error(folder: Path) -> None:
+    """Regression: ``start: 7.30`` became an aware time and _ordered raised a TypeError."""
+    edit(folder / "unit.yaml", "    start: 08:00", "    start: 7.30")
+    with pytest.raises(InputError) as caught:
+        load_unit(folder)
+    assert str(caught.value) == (
+        f"{folder / 'unit.yaml'}: rooms[0]{{id=or1}}.opening[0].start: got 7.3, "
+        "expected a time HH:MM in quotes ('07:00')"
+    )
+
+
+def test_a_date_that_does_not_exist_names_its_line(folder: Path) -> None:
+    edit(
+        folder / "unit.yaml",
+        "  target_occupancy: 0.8",
+        "  target_occupancy: 0.8\n  bed_changes:\n  - start: 2027-03-08\n    end: 2027-02-31",
+    )
+    lines = (folder / "unit.yaml").read_text(encoding="utf-8").splitlines()
+    line = lines.index("    end: 2027-02-31") + 1
+    with pytest.raises(InputError) as caught:
+        load_unit(folder)
+    assert str(caught.value) == (
+        f"{folder / 'unit.yaml'} line {line}: got '2027-02-31', expected a date YYYY-MM-DD"
+    )
+
+
+@pytest.mark.parametrize("cell", ["inf", "-inf", "nan", "Infinity", "1e999"])
+def test_numbers_in_csv_must_be_finite(folder: Path, cell: str) -> None:
+    edit(folder / "care_need.csv", "2027-W11,20.0", f"2027-W11,{cell}")
+    with pytest.raises(InputError) as caught:
+        load_unit(folder)
+    assert str(caught.value) == (
+        f"{folder / 'care_need.csv'} line 3: patients: got {cell!r}, expected a finite number >= 0"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "utilisation: 0.75",
+            "utilisation: 1e999",
+            "room_types[0]{id=theatre}.utilisation: got inf, expected a finite number > 0 and <= 1",
+        ),
+        (
+            "surgeon: 1.0",
+            "surgeon: inf",
+            "activity_types[0]{id=op}.team.surgeon: got 'inf', expected a finite number > 0",
+        ),
+        (
+            "mean_process_time: 120.0",
+            "mean_process_time: -1e400",
+            "activity_types[0]{id=op}.mean_process_time: got -inf, "
+            "expected a finite number > 0 and <= 1440",
+        ),
+    ],
+)
+def test_numbers_in_yaml_must_be_finite(folder: Path, old: str, new: str, message: str) -> None:
+    edit(folder / "unit.yaml", old, new)
+    with pytest.raises(InputError) as caught:
+        load_unit(folder)
+    assert str(caught.value) == f"{folder / 'unit.yaml'}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("absence.csv", " (did you mean absences.csv?)"),
+        ("Absences.csv", " (did you mean absences.csv?)"),
+        ("waitinglist.csv", " (did you mean waiting_list.csv?)"),
+        ("unit.yml", " (did you mean unit.yaml?)"),
+        ("notes.JSON", ""),
+    ],
+)
+def test_an_unknown_input_file_is_refused_not_ignored(folder: Path, name: str, hint: str) -> None:
+    """Regression: a misspelled absences.csv was ignored without a word, its absences lost."""
+    (folder / name).write_text("staff_id,start,end\nbert,2027-03-08,2027-03-09\n", "utf-8")
+    with pytest.raises(InputError) as caught:
+        load_unit(folder)
+    assert str(caught.value) == (
+        f"{folder / name}: unknown file in the unit folder: expected one of absences.csv, "
+        f"care_need.csv, pinned.csv, requests.csv, staff.csv, unit.yaml, waiting_list.csv{hint}"
+    )
+
+
+def test_every_unknown_input_file_is_listed(folder: Path) -> None:
+    (folder / "waiting_list.csv").rename(folder / "waitinglist.csv")
+    (folder / "absence.csv").write_text("staff_id,start,end\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_unit(folder)
+    assert [p.source for p in caught.value.problems] == [
+        str(folder / "absence.csv"),
+        str(folder / "waitinglist.csv"),
+    ]
+
+
+def test_other_files_of_a_unit_folder_are_allowed(folder: Path, tiny: Unit) -> None:
+    (folder / "README.md").write_text("# Tiny\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("notes\n", encoding="utf-8")
+    (folder / ".~lock.staff.csv#").write_text("", encoding="utf-8")
+    (folder / "._staff.csv").write_text("", encoding="utf-8")  # macOS metadata
+    (folder / "old.csv").mkdir()
+    (folder / "pinned.csv").write_text("week,activity,volume\n", encoding="utf-8")
+    assert load_unit(folder) == tiny
+
+
+def test_the_example_unit_folder_holds_only_known_files() -> None:
+    load_unit(Path(__file__).resolve().parents[2] / "examples" / "ortopedi")

@@ -368,6 +368,17 @@ def test_load_changes_names_the_field(tmp_path: Path) -> None:
     assert changes.absences[0].staff == "n1"
 
 
+def test_load_changes_names_the_line_of_a_date_that_does_not_exist(tmp_path: Path) -> None:
+    """Regression: the YAML loader's ValueError ("day is out of range for month") escaped."""
+    path = tmp_path / "changes.yaml"
+    path.write_text(
+        "absences:\n- {staff: n1, start: 2027-02-10, end: 2027-02-31}\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError) as error:
+        load_changes(path)
+    assert str(error.value) == f"{path} line 2: got '2027-02-31', expected a date YYYY-MM-DD"
+
+
 def test_bad_references_are_input_errors(folder: Path, unit: Unit) -> None:
     published = read_published(unit, folder)
     day = START + timedelta(days=3)

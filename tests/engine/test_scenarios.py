@@ -185,6 +185,23 @@ def test_load_scenario(tmp_path: Path) -> None:
     assert f"{path}: changes[1]" in text
 
 
+def test_a_clock_time_written_as_a_number_is_named(tmp_path: Path) -> None:
+    """Regression: ``start: 7.30`` became an aware time, and comparing it with ``end`` raised a
+    TypeError out of the model's validator."""
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: early\nchanges:\n  - type: opening_hours\n    rooms: [or1]\n"
+        "    weekdays: [sat]\n    start: 7.30\n    end: '14:00'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    assert str(caught.value) == (
+        f"{path}: changes[0].opening_hours.start: got 7.3, "
+        "expected a time HH:MM in quotes ('07:00')"
+    )
+
+
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_example_scenarios_apply_to_the_clinic(path: Path, clinic: Unit) -> None:
     scenario = load_scenario(path)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import date, time
 
 import pytest
 from conftest import tiny_document
 from pydantic import ValidationError
 
-from models.base import add_weeks, parse_iso_week, week_label, week_monday, weeks_in_year
+from models.base import (
+    add_weeks,
+    number_bounds,
+    parse_iso_week,
+    week_label,
+    week_monday,
+    weeks_in_year,
+)
 from models.references import find_problems
-from models.unit import ActivityType, Calendar, OpeningHours, ShiftType, Unit
+from models.scenario import ChangeOpeningHours
+from models.unit import ActivityType, Calendar, CareNeed, OpeningHours, ShiftType, Unit
 
 
 @pytest.mark.parametrize(("year", "weeks"), [(2026, 53), (2027, 52), (2020, 53), (2021, 52)])
@@ -83,3 +92,54 @@ def test_reference_problems_carry_path_value_and_expectation() -> None:
     }
     assert problems[("product_groups", 0, "mix", "knee")].value == "knee"
     assert "activity type id (bed, op)" in problems[("product_groups", 0, "mix", "knee")].expected
+
+
+@pytest.mark.parametrize("start", ["07:30", " 07:30 ", time(7, 30)])
+def test_clock_times_are_hh_mm_text_or_time(start: object) -> None:
+    shift = ShiftType(id="D", start=start, end="16:00", paid_minutes=480)
+    assert shift.start == time(7, 30)
+    assert shift.model_dump(mode="json")["start"] == "07:30"
+
+
+@pytest.mark.parametrize("start", [7, 7.3, 16.0, 27000, "7:30", "07:30:00", "24:00", "0730", ""])
+def test_clock_times_in_any_other_form_are_refused(start: object) -> None:
+    """Regression: pydantic read a number as seconds (``7`` was 00:00:07), and as a time with a
+    UTC offset that the naive times of other fields could not be compared with."""
+    for build in (
+        lambda: ShiftType(id="D", start=start, end="16:00", paid_minutes=480),
+        lambda: OpeningHours(weekdays=["mon"], start=start, end="16:00"),
+        lambda: ChangeOpeningHours(
+            type="opening_hours", rooms=["or1"], weekdays=["sat"], start=start, end="16:00"
+        ),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            build()
+        (error,) = caught.value.errors()
+        assert error["loc"] == ("start",)
+        assert error["msg"] == "Value error, a time HH:MM in quotes ('07:00')"
+
+
+@pytest.mark.parametrize("patients", [math.inf, -math.inf, math.nan, "inf", "-inf", "nan", "1e999"])
+def test_numbers_must_be_finite(patients: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        CareNeed(product_group="hip", week="2027-W10", patients=patients)
+    (error,) = caught.value.errors()
+    assert error["type"] == "finite_number"
+
+
+@pytest.mark.parametrize(
+    ("loc", "bounds"),
+    [
+        (("care_need", 0, "patients"), ">= 0"),
+        (("room_types", 2, "utilisation"), "> 0 and <= 1"),
+        (("staff", 0, "non_clinical_share"), ">= 0 and < 1"),  # optional
+        (("activity_types", 0, "team", "nurse"), "> 0"),  # a dict's values
+        (("activity_types", 0, "mean_process_time"), "> 0 and <= 1440"),
+        (("calendar", "weeks"), ">= 1 and <= 260"),
+        (("staff", 0, "id"), ""),  # not a number
+        (("care_need", 0, "nowhere"), ""),
+        (("care_need", 0, "patients", 1), ""),
+    ],
+)
+def test_number_bounds_follow_the_error_location(loc: tuple[str | int, ...], bounds: str) -> None:
+    assert number_bounds(Unit, loc) == bounds
