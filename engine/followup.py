@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from solvers.common import SolveOptions
 
 ACTUAL_COLUMNS = ("date", "activity", "count")
+VOLUME_COLUMNS = ("week", "activity", "volume")
 TABLE_COLUMNS = [
     "level",
     "id",
@@ -294,6 +295,64 @@ class WeeklyPlan:
             .reset_index()
             .melt(id_vars="week", var_name="activity", value_name="volume")
         )
+
+
+def read_activity_volumes(path: str | os.PathLike[str], unit: Unit) -> pd.DataFrame:
+    """Weekly activity volumes to break into days (``balans schedule --plan``): a CSV file of
+    ``week, activity, volume``, or ``plan.csv`` of ``balans plan`` (``week, kind, id,
+    volume``; its rows of kind ``activity``), with ``,``, ``;`` or tab (then a decimal comma
+    is read as a point).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``week, activity, volume``, rows of the same week and activity added up.
+
+    Raises
+    ------
+    InputError
+        The file missing or unreadable, a column missing, no row of activities, and per line
+        a week not of the calendar, an unknown activity or a volume that is not a number >= 0.
+    """
+    location = Path(path)
+    delimiter, reader = _read_csv(location)
+    of_plan = {"kind", "id"} <= {c.strip() for c in reader.fieldnames or []}
+    key = "id" if of_plan else "activity"
+    _header(location, reader, ("week", "kind", "id", "volume") if of_plan else VOLUME_COLUMNS)
+    horizon = Horizon.of(unit.calendar)
+    weeks = set(horizon.weeks)
+    known = [a.id for a in unit.activity_types]
+    shown = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
+    rows: list[tuple[str, str, float]] = []
+    problems: list[InputProblem] = []
+    for raw in reader:
+        cells = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
+        if not any(cells.values()) or (of_plan and cells.get("kind") != "activity"):
+            continue
+        where, found = f"{location} line {reader.line_num}", len(problems)
+        week, activity, text = cells.get("week", ""), cells.get(key, ""), cells.get("volume", "")
+        if week not in weeks:
+            expected = f"a week of the calendar {horizon.weeks[0]} .. {horizon.weeks[-1]}"
+            problems.append(InputProblem(where, "week", week, expected))
+        if activity not in known:
+            problems.append(InputProblem(where, key, activity, f"an activity type id ({shown})"))
+        try:
+            volume = float(text.replace(",", ".") if delimiter != "," else text)
+        except ValueError:
+            volume = math.nan
+        if not (math.isfinite(volume) and volume >= 0):
+            problems.append(InputProblem(where, "volume", text, "a number >= 0"))
+        if len(problems) == found:
+            rows.append((week, activity, volume))
+    if problems:
+        raise InputError(problems)
+    if not rows:
+        raise InputError.single(str(location), "", NO_VALUE, "at least one row of activities")
+    frame = pd.DataFrame(rows, columns=list(VOLUME_COLUMNS))
+    summed: pd.DataFrame = frame.groupby(["week", "activity"], as_index=False, sort=True).agg(
+        volume=("volume", "sum")
+    )
+    return summed
 
 
 def read_weekly_plan(path: str | os.PathLike[str], unit: Unit) -> WeeklyPlan:

@@ -6,15 +6,14 @@ import json
 import sys
 import time
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import pandas as pd
 
 from api.commands import arguments
 from engine.daily import DEFAULT_OPTIONS, plan_days
 from engine.errors import InputError
+from engine.followup import read_activity_volumes
 from engine.io import load_unit, write_files
 from engine.roster import (
     BOUGHT_FILE,
@@ -27,10 +26,13 @@ from engine.roster import (
     solve_roster,
     with_bought,
 )
+from models.base import week_label
 from solvers.common import SolveOptions
 
 if TYPE_CHECKING:
     import argparse
+
+    import pandas as pd
 
     from models.unit import Unit
 
@@ -45,21 +47,24 @@ def _date(text: str) -> date:
         raise InputError.single("--start", "", text, "a date like 2027-03-01") from None
 
 
-def _weekly_plan(path: str | None) -> pd.DataFrame | None:
+def _weekly_plan(path: str | None, unit: Unit, start: date, weeks: int) -> pd.DataFrame | None:
+    """The ``--plan`` volumes (:func:`engine.followup.read_activity_volumes`), which must
+    hold the weeks scheduled."""
     if path is None:
         return None
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        raise InputError.single(path, "", None, f"a readable CSV file ({exc})") from None
-    if {"week", "kind", "id", "volume"} <= set(frame.columns):  # plan.csv of balans plan
-        frame = frame[frame["kind"] == "activity"].rename(columns={"id": "activity"})
-    missing = {"week", "activity", "volume"} - set(frame.columns)
+    volumes = read_activity_volumes(path, unit)
+    wanted = [week_label(start + timedelta(weeks=w)) for w in range(weeks)]
+    missing = [week for week in wanted if week not in set(volumes["week"])]
     if missing:
+        held = sorted(set(volumes["week"]))
         raise InputError.single(
-            path, "columns", sorted(frame.columns), "week, activity, volume (or plan.csv)"
+            path,
+            "week",
+            f"{held[0]} .. {held[-1]}",
+            f"rows for every week scheduled, {wanted[0]} .. {wanted[-1]} (none for "
+            f"{', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''})",
         )
-    return frame
+    return volumes
 
 
 def _line(stage: str, seconds: float, text: str) -> str:
@@ -223,7 +228,8 @@ def run_schedule(args: argparse.Namespace) -> int:
     loaded = _line(
         "load", time.perf_counter() - started, f"unit {unit.id}, {len(unit.staff)} staff"
     )
-    outcome = schedule(unit, start, args.weeks, _weekly_plan(args.plan), options)
+    weekly = _weekly_plan(args.plan, unit, start, args.weeks)
+    outcome = schedule(unit, start, args.weeks, weekly, options)
     outcome.lines.insert(0, loaded)
     return finish(outcome, Path(args.out))
 

@@ -131,6 +131,48 @@ def test_schedule_takes_the_plan_file_that_balans_plan_writes(folder: Path, tmp_
     assert sum(float(r["volume"]) for r in days if r["activity"] == "op") == round(ops)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "week,activity,volume\n2027-W10,op,abc\n2027-W10,bed,-5\n",
+            [
+                "plan.csv line 2: volume: got 'abc', expected a number >= 0",
+                "plan.csv line 3: volume: got '-5', expected a number >= 0",
+            ],
+        ),
+        (
+            "week;activity;volume\n2027-W10;opp;2,5\n",
+            ["plan.csv line 2: activity: got 'opp', expected an activity type id (op, bed)"],
+        ),
+        (
+            "week,activity,volume\n2027-W11,op,3\n",
+            [
+                "plan.csv: week: got '2027-W11 .. 2027-W11', expected rows for every week "
+                "scheduled, 2027-W10 .. 2027-W10 (none for 2027-W10)"
+            ],
+        ),
+        ("week,volume\n", ["plan.csv: header: got 'week,volume', expected the columns"]),
+    ],
+    ids=["bad volumes", "unknown activity", "weeks not scheduled", "columns"],
+)
+def test_a_bad_plan_file_is_named_by_line_and_nothing_is_written(
+    folder: Path, tmp_path: Path, text: str, message: list[str]
+) -> None:
+    plan_file = tmp_path / "plan.csv"
+    plan_file.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    args = ("--start", "2027-03-08", "--weeks", "1", "--plan", plan_file, "--out", out)
+    result = run("schedule", folder, *args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == len(message), result.stderr
+    for line, wanted in zip(lines, message, strict=True):
+        assert wanted in line, line
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
 def test_a_fairness_spread_in_words() -> None:
     spread = {
         "kind": "nights",
