@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from engine.balance import check_unit
 from engine.calendar import Horizon
 from engine.capacity import available_capacity
 from engine.errors import NO_VALUE, InputError, InputProblem
+from engine.io import read_yaml
 from engine.need import (
     Resources,
     forecast_matrix,
@@ -1048,12 +1048,7 @@ def read_plan_options(path: str | os.PathLike[str]) -> PlanOptions:
         For an unknown option or a value that is not a number >= 0.
     """
     location = Path(path)
-    try:
-        document = yaml.safe_load(location.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError.single(str(location), "", NO_VALUE, "an existing file") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError.single(str(location), "", NO_VALUE, f"a YAML mapping ({exc})") from None
+    document = read_yaml(location)  # the unit's reader: dates and times as the unit reads them
     if document is None:
         return PlanOptions()
     if not isinstance(document, dict):

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
 from engine.balance import check_unit
 from engine.errors import NO_VALUE, InputError, InputProblem
+from engine.io import read_yaml
 from engine.plan import PinnedVolume, Plan, plan_unit
 from models.base import week_monday
 from models.scenario import (
@@ -62,12 +62,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         Naming the file, the field (``changes[2].factor``), the value and what was expected.
     """
     location = Path(path)
-    try:
-        document = yaml.safe_load(location.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError.single(str(location), "", NO_VALUE, "an existing file") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError.single(str(location), "", NO_VALUE, f"a YAML mapping ({exc})") from None
+    document = read_yaml(location)  # the unit's reader: dates and times as the unit reads them
     if not isinstance(document, dict):
         raise InputError.single(
             str(location), "", type(document).__name__, "a mapping with name and changes"

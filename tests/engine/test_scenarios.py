@@ -202,6 +202,26 @@ def test_a_clock_time_written_as_a_number_is_named(tmp_path: Path) -> None:
     )
 
 
+def test_a_scenario_file_is_read_as_the_unit_files_are(tmp_path: Path) -> None:
+    """An impossible unquoted date names its line (it was a traceback out of the YAML reader),
+    and an unquoted 07:30 is the time, not 450 (YAML 1.1's minutes and seconds)."""
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: closed\nchanges:\n  - type: close_room\n    room: or1\n"
+        "    start: 2027-02-31\n    end: 2027-03-05\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    assert str(caught.value) == f"{path} line 5: got '2027-02-31', expected a date YYYY-MM-DD"
+    path.write_text(
+        "name: early\nchanges:\n  - type: opening_hours\n    rooms: [or1]\n"
+        "    weekdays: [sat]\n    start: 07:30\n    end: '14:00'\n",
+        encoding="utf-8",
+    )
+    assert str(load_scenario(path).changes[0].start) == "07:30:00"  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_example_scenarios_apply_to_the_clinic(path: Path, clinic: Unit) -> None:
     scenario = load_scenario(path)
