@@ -102,7 +102,7 @@ class BalanceReport:
                 "weeks_short": (self.gap > 1e-9).sum(axis=0),
                 "shortfall": shortfall,
                 "shortfall_steps": shortfall / r.step,
-                "step": r.step_names,
+                "step": r.summed_step_names,
                 "spare": spare,
                 "backlog_need": self.backlog_need,
             }

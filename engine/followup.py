@@ -68,6 +68,15 @@ if TYPE_CHECKING:
 
 ACTUAL_COLUMNS = ("date", "activity", "count")
 VOLUME_COLUMNS = ("week", "activity", "volume")
+SUMMED_UNITS = {
+    "hour": "hours",
+    "shift": "shifts",
+    "FTE": "FTE-weeks",
+    "room-day": "room-days",
+    "bed": "bed-weeks",
+}
+"""What units of extra capacity bought each week add up to over the weeks (the re-balance's
+``extra_bought``)."""
 TABLE_COLUMNS = [
     "level",
     "id",
@@ -837,7 +846,7 @@ class Rebalance:
             {
                 "resource": kind.resource,
                 "kind": kind.kind,
-                "unit": kind.unit,
+                "unit": SUMMED_UNITS.get(kind.unit, kind.unit),
                 "new": round(float(units_new[e]), 3),
                 "old": None if units_old is None else round(float(units_old[e]), 3),
                 "difference": None
@@ -1026,7 +1035,7 @@ class FollowUp:
                         "deviation": row.deviation,
                         "cumulative_deviation": row.cumulative_deviation,
                         "cumulative_steps": row.cumulative_deviation / r.step[i],
-                        "step": r.step_names[i],
+                        "step": r.summed_step_names[i],
                     }
                 )
         return pd.DataFrame(rows)
@@ -1050,7 +1059,7 @@ class FollowUp:
                 "measure": r.measures[i],
                 "deviation": float(c.resource_deviation[i]),
                 "deviation_steps": float(c.resource_deviation[i] / r.step[i]),
-                "step": r.step_names[i],
+                "step": r.summed_step_names[i],
             }
             for i in self.bottlenecks
         ]

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 Array = npt.NDArray[np.float64]
 
 
+SUMMED_STEPS = {"beds": "bed-weeks"}
+"""Step names that do not add up over weeks, and what their sum is called."""
+
+
 @dataclass(frozen=True)
 class Resources:
     """The resources of a unit in one fixed order, with what a gap in each is counted in."""
@@ -41,6 +45,13 @@ class Resources:
     mean opening day's hours for a room type, a bed for a week (7 bed-days) for a ward."""
     step_names: tuple[str, ...]
     """What a step is called: ``shifts``, ``room-days`` or ``beds``."""
+
+    @property
+    def summed_step_names(self) -> tuple[str, ...]:
+        """What steps added up over weeks are called: shifts and room-days add up, a bed for a
+        week does not (two weeks one bed short are two ``bed-weeks``, not two beds)."""
+        return tuple(SUMMED_STEPS.get(name, name) for name in self.step_names)
+
     fte: Array
     """Clinical hours a full-time employee gives per week (NaN for rooms and wards)."""
 

@@ -25,7 +25,7 @@ from engine.followup import (
     read_daily_plan,
     read_weekly_plan,
 )
-from engine.io import load_unit, write_files
+from engine.io import PINNED_FILE, load_unit, write_files
 from engine.plan import plan_unit, read_pins, read_plan_options
 from models.followup import FollowUpOptions
 from solvers.common import SolveOptions
@@ -33,17 +33,9 @@ from solvers.common import SolveOptions
 if TYPE_CHECKING:
     import argparse
 
-PINNED_FILE = "pinned.csv"
 
-
-SUMMED_UNITS = {
-    "hour": "hours",
-    "shift": "shifts",
-    "FTE": "FTE-weeks",
-    "room-day": "room-days",
-    "bed": "bed-weeks",
-}
-"""What units of extra capacity bought each week add up to over the weeks."""
+SHOWN_CHANGES = 6
+"""Changes of extra capacity printed, the largest first (all of them are in summary.json)."""
 
 
 def _signed(value: float, form: str = "{:+,.0f}") -> str:
@@ -122,11 +114,13 @@ def rebalance_lines(summary: dict[str, Any]) -> list[str]:
             (b for b in summary["extra_bought"] if abs(b["difference"] or 0) >= 0.05),
             key=lambda b: -abs(b["difference"]),
         )
-        for b in changed[:6]:
+        for b in changed[:SHOWN_CHANGES]:
             lines.append(
-                f"    {b['resource']} {b['kind']}: {b['difference']:+,.1f} "
-                f"{SUMMED_UNITS.get(b['unit'], b['unit'])} ({b['old']:,.1f} -> {b['new']:,.1f})"
+                f"    {b['resource']} {b['kind']}: {b['difference']:+,.1f} {b['unit']} "
+                f"({b['old']:,.1f} -> {b['new']:,.1f})"
             )
+        if len(changed) > SHOWN_CHANGES:
+            lines.append(f"    ... {len(changed) - SHOWN_CHANGES} more in summary.json")
     check = summary["check"]
     lines.append(
         "  check: the new plan stays within capacity plus the extra it buys."

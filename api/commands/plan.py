@@ -15,7 +15,7 @@ import pandas as pd
 
 from api.commands import arguments
 from engine.errors import InputError
-from engine.io import load_unit, write_files
+from engine.io import PINNED_FILE, load_unit, write_files
 from engine.plan import (
     Plan,
     RollingStart,
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
     from engine.plan import PinnedVolume
     from models.plan import PlanOptions
     from models.unit import Unit
-
-PINNED_FILE = "pinned.csv"
 
 
 def _solve_options(args: argparse.Namespace, workers: int | None = None) -> SolveOptions:

@@ -93,6 +93,8 @@ def test_bottleneck_ranking(tiny: Unit) -> None:
     assert ranking["weeks_short"].tolist() == [1, 1, 1, 0]
     assert report.bottleneck == "competence:nurse"
     assert report.bottleneck_by_week() == ["competence:nurse", "competence:nurse"]
+    # the shortfall over the weeks: shifts and room-days add up, a ward's beds are bed-weeks
+    assert ranking["step"].tolist() == ["shifts", "room-days", "shifts", "bed-weeks"]
 
 
 def test_backlog_need_is_the_waiting_list_through_the_same_chain(tiny: Unit) -> None:
