@@ -60,7 +60,7 @@ def week_table(followup: FollowUp) -> str:
     }
     for i in followup.bottlenecks:
         part = bottleneck[bottleneck["resource"] == r.keys[i]].set_index("week")
-        label = f"{r.refs[i]} {r.step_names[i]}"
+        label = f"{r.refs[i]} {r.summed_step_names[i]}"  # cumulative over the weeks
         columns[label] = [
             _signed(float(part["cumulative_steps"].get(w, float("nan"))), "{:+.1f}")
             for w in totals["week"]
