@@ -421,6 +421,15 @@ def load_unit(path: str | os.PathLike[str]) -> Unit:
         return _load_folder(location)
     if not location.exists():
         raise InputError.single(str(location), "", NO_VALUE, "a unit folder or a .json file")
+    tables = [t.file for t in (*_TOP_TABLES.values(), *_STAFF_TABLES.values())]
+    beside = [name for name in tables if (location.parent / name).exists()]
+    if location.name == UNIT_FILE and beside:  # the folder's tables would be left out
+        raise InputError.single(
+            str(location),
+            "",
+            NO_VALUE,
+            f"the unit folder {location.parent} (its {', '.join(beside)} belong to the unit)",
+        )
     if location.suffix.lower() in (".yaml", ".yml"):
         document = read_yaml(location)
     else:

@@ -78,6 +78,18 @@ def test_tables_may_live_in_unit_yaml(folder: Path, tiny: Unit, tmp_path: Path) 
     assert load_unit(tmp_path / "whole") == tiny
 
 
+def test_the_unit_yaml_of_a_folder_is_not_a_unit_alone(folder: Path, tiny: Unit) -> None:
+    """Given the unit.yaml of a folder, the loader read it as a whole unit, without the staff
+    and care need of the folder's CSV files, and found it valid with 0 staff."""
+    with pytest.raises(InputError) as caught:
+        load_unit(folder / "unit.yaml")
+    assert str(caught.value).startswith(
+        f"{folder / 'unit.yaml'}: expected the unit folder {folder} (its "
+    )
+    assert "staff.csv" in str(caught.value)
+    assert load_unit(folder) == tiny
+
+
 def test_clock_times_are_not_base_60_numbers(folder: Path) -> None:
     edit(folder / "unit.yaml", "end: '16:00'\n  paid_minutes", "end: 16:00\n  paid_minutes")
     assert load_unit(folder).shift_types[0].end.hour == 16
