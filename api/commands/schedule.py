@@ -204,7 +204,7 @@ def spread_text(spread: dict[str, object]) -> str:
 def _names(staff: object, shown: int = 2) -> str:
     """The first ``shown`` staff ids of a list, and how many more."""
     ids = [str(s) for s in staff] if isinstance(staff, list) else []
-    more = f" +{len(ids) - shown}" if len(ids) > shown else ""
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""  # "+3" read as nights
     return ", ".join(ids[:shown]) + more
 
 

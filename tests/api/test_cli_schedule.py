@@ -183,4 +183,4 @@ def test_a_fairness_spread_in_words() -> None:
         "fewest_staff": ["n0"],
         "penalty": 50,
     }
-    assert spread_text(spread) == "nights 4-9 among 9 (most n2, n5 +1, fewest n0) 50"
+    assert spread_text(spread) == "nights 4-9 among 9 (most n2, n5 and 1 more, fewest n0) 50"
