@@ -1,5 +1,5 @@
-"""What the CP-SAT solvers share: integral objective values and bounds, and the callback that
-turns each incumbent into a :class:`solvers.common.Progress`."""
+"""What the CP-SAT solvers share: integral objective values and bounds, native parameters,
+and the callback that turns each incumbent into a :class:`solvers.common.Progress`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,33 @@ from ortools.sat.python import cp_model
 from solvers.common import Progress, ProgressCallback
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+
+def set_native(params: Any, native: Mapping[str, Any]) -> None:
+    """Set CP-SAT's own parameters (``params``, a solver's) by name (a list for a repeated
+    field, e.g. subsolvers).
+
+    Raises
+    ------
+    ValueError
+        For a name CP-SAT does not have, or a value of the wrong type, naming both.
+    """
+    for name, value in native.items():
+        if name.startswith("_") or not hasattr(params, name):
+            raise ValueError(f"native: got {name!r}, expected a CP-SAT parameter name")
+        try:
+            if isinstance(value, list | tuple):
+                field = getattr(params, name)
+                field.clear()
+                field.extend(value)
+            else:
+                setattr(params, name, value)
+        except (TypeError, ValueError):
+            kind = type(getattr(params, name)).__name__
+            expected = f"expected a value of type {kind}"
+            raise ValueError(f"native.{name}: got {value!r}, {expected}") from None
 
 
 def integral(value: float) -> float:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 from models.base import Id
 from models.scenario import Change
 from models.unit import Unit
+from solvers.milp import BACKENDS
 
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 Text = Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")]
@@ -110,7 +111,9 @@ class JobOptions(_Body):
     num_workers: int | None = Field(
         None, ge=1, le=64, description="solver threads (at most the service's limit)"
     )
-    backend: str | None = Field(None, max_length=32, pattern=r"^[a-z0-9_]+$")
+    backend: Literal[BACKENDS] | None = Field(  # type: ignore[valid-type]
+        None, description="the MILP solver of the kinds that use one (CP-SAT kinds ignore it)"
+    )
     native: dict[Annotated[str, Field(max_length=100)], str | int | float | bool] = Field(
         default_factory=dict,
         max_length=50,

@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 from models.rooms import RoomResult, RoomSolution
 from models.solve import SolveStats, SolveStatus
 from solvers.common import Progress, ProgressCallback, SolveOptions
-from solvers.cpsat import Reporter, integral, integral_bound
+from solvers.cpsat import Reporter, integral, integral_bound, set_native
 from solvers.rooms.constraints import add_hard_rules
 from solvers.rooms.greedy import iterated_greedy
 from solvers.rooms.objective import Terms, build_objective, evaluate
@@ -92,13 +92,7 @@ def _apply_options(solver: cp_model.CpSolver, options: SolveOptions) -> None:
     # neither. Both can be turned back on through ``native``.
     params.cp_model_presolve = False
     params.cp_model_probing_level = 0
-    for name, value in options.native.items():
-        if isinstance(value, list | tuple):  # a repeated field, e.g. subsolvers
-            field = getattr(params, name)
-            field.clear()
-            field.extend(value)
-        else:
-            setattr(params, name, value)
+    set_native(params, options.native)
 
 
 def _add_hint(built: RoomModel, problem: RoomProblem, hint: RoomSolution) -> None:

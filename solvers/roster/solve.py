@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 from models.roster import RosterResult, RosterSolution
 from models.solve import SolveStats, SolveStatus
 from solvers.common import Progress, ProgressCallback, SolveOptions
-from solvers.cpsat import Reporter, integral, integral_bound
+from solvers.cpsat import Reporter, integral, integral_bound, set_native
 from solvers.roster.bounds import capacity_bound, count_bound, staff_bound
 from solvers.roster.constraints import add_hard_rules, cover_cells
 from solvers.roster.decompose import Part, parts, restrict, restrict_solution
@@ -96,13 +96,7 @@ def _apply_options(solver: cp_model.CpSolver, options: SolveOptions) -> None:
     # workers found better ones than a portfolio of eight sharing them (the example clinic's
     # 6-week roster in 60 s: 6,095 against 7,055, the bound 5,590)
     params.num_workers = int(options.workers)
-    for name, value in options.native.items():
-        if isinstance(value, list | tuple):  # a repeated field, e.g. subsolvers
-            field = getattr(params, name)
-            field.clear()
-            field.extend(value)
-        else:
-            setattr(params, name, value)
+    set_native(params, options.native)
 
 
 COMPLETE_HINT_SECONDS = 10.0

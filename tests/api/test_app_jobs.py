@@ -127,9 +127,40 @@ def test_cancel_stops_the_solver_process(service: Service) -> None:
     assert result.status_code == 409
     again = service.client.delete(f"/api/v1/solve-jobs/{job_id}", headers=service.headers("system"))
     assert again.status_code == 409
-    # The slot has a fresh worker: the next job runs.
+    # The slot has a fresh worker before any job comes: it had none until the next job, and
+    # with every slot's job cancelled /readyz answered 503, so a load balancer sent no job.
+    ready = time.monotonic() + 20
+    while None in runner.worker_pids and time.monotonic() < ready:
+        time.sleep(0.05)
+    assert None not in runner.worker_pids
+    assert service.client.get("/readyz").status_code == 200
+    # ... and the next job runs.
     follow = submit(service, {"kind": "balance", "unit_id": "tiny"})
     assert service.wait(follow.json()["id"])["state"] == "succeeded"
+
+
+def test_a_schedule_job_shares_its_time_limit_between_daily_plan_and_roster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The daily plan of a ``schedule`` job gets half the job's limit, not its own 60 s: on
+    the example clinic a job of 3 s was stopped 10 s after its limit with nothing saved."""
+    import engine.daily
+    from api.jobs import DAILY_SHARE, run_schedule
+    from solvers.common import SolveOptions
+
+    limits: list[float | None] = []
+    plan_days = engine.daily.plan_days
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        limits.append(kwargs["options"].time_limit)
+        return plan_days(*args, **kwargs)
+
+    monkeypatch.setattr(engine.daily, "plan_days", recorded)
+    result = run_schedule(
+        tiny_unit(), SolveOptions(time_limit=4.0, num_workers=1), lambda _: None, {"weeks": 1}
+    )
+    assert limits == [DAILY_SHARE * 4.0]
+    assert result["roster_summary"]["hard_violations"] == 0
 
 
 def test_a_solver_that_overruns_its_time_limit_is_stopped(service: Service) -> None:
@@ -248,6 +279,10 @@ def test_every_role_reads_its_tenants_jobs_and_no_other_tenant_does(service: Ser
             ["body", "options", "num_workers"],
         ),
         ({"kind": "balance", "unit_id": "tiny", "colour": "red"}, ["body", "colour"]),
+        (  # it was taken, and the job failed with a trace of the server's paths
+            {"kind": "plan", "unit_id": "tiny", "options": {"backend": "gurobi"}},
+            ["body", "options", "backend"],
+        ),
         (
             {"kind": "balance", "unit": tiny_document(calendar={"start_week": "2027-W60"})},
             ["body", "unit", "calendar", "start_week"],
@@ -260,6 +295,23 @@ def test_bad_job_requests_are_422_with_the_field_path(
     response = submit(service, body)
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["loc"] == loc
+
+
+def test_a_job_that_fails_says_why_without_the_servers_trace(service: Service) -> None:
+    """A CP-SAT parameter that does not exist fails the job with its name; the trace, with the
+    server's paths, stays in the service's log."""
+    body = {
+        "kind": "schedule",
+        "unit_id": "tiny",
+        "params": {"weeks": 1},
+        "options": {"time_limit": 5, "native": {"bogus": True}},
+    }
+    job = service.wait(submit(service, body).json()["id"], timeout=60)
+    assert job["state"] == "failed"
+    assert job["error"] == {
+        "type": "error",
+        "message": "ValueError: native: got 'bogus', expected a CP-SAT parameter name",
+    }
 
 
 def test_unknown_job_ids_are_404(service: Service) -> None:

@@ -30,3 +30,18 @@ def test_workers_default_to_the_cores() -> None:
     assert SolveOptions().workers >= 1
     assert SolveOptions(num_workers=2).workers == 2
     assert SolveOptions().native == {}
+
+
+def test_native_cp_sat_parameters_are_set_by_name_or_named_when_wrong() -> None:
+    from ortools.sat.python import cp_model
+
+    from solvers.cpsat import set_native
+
+    params = cp_model.CpSolver().parameters
+    set_native(params, {"cp_model_presolve": False, "subsolvers": ["default_lp"]})
+    assert params.cp_model_presolve is False
+    assert list(params.subsolvers) == ["default_lp"]
+    with pytest.raises(ValueError, match="native: got 'bogus', expected a CP-SAT parameter name"):
+        set_native(params, {"bogus": True})
+    with pytest.raises(ValueError, match=r"native\.num_workers: got 'two', expected a value"):
+        set_native(params, {"num_workers": "two"})
