@@ -118,6 +118,19 @@ def _header(path: Path, reader: csv.DictReader[str], wanted: tuple[str, ...]) ->
         )
 
 
+def _amount(value: object, decimal_comma: bool) -> float:
+    """``value`` (a cell) as a number, NaN when it is none (a bool is none); with
+    ``decimal_comma`` a comma in a text is its decimal point."""
+    if isinstance(value, bool):
+        return math.nan
+    if isinstance(value, str) and decimal_comma:
+        value = value.replace(",", ".")
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def read_actuals(
     path: str | os.PathLike[str], unit: Unit, first: date, last: date, plan: str
 ) -> pd.DataFrame:
@@ -202,14 +215,7 @@ def actuals_of(
                 InputProblem(where, "activity", activity, f"an activity type id ({shown})")
             )
         number = cells.get("count", "")
-        try:
-            if isinstance(number, bool):
-                raise ValueError
-            if isinstance(number, str) and decimal_comma:
-                number = number.replace(",", ".")
-            value = float(number)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            value = math.nan
+        value = _amount(number, decimal_comma)
         if not (math.isfinite(value) and value >= 0):
             problems.append(InputProblem(where, "count", number, "a number >= 0"))
         if len(problems) == count:
@@ -345,10 +351,7 @@ def read_activity_volumes(path: str | os.PathLike[str], unit: Unit) -> pd.DataFr
             problems.append(InputProblem(where, "week", week, expected))
         if activity not in known:
             problems.append(InputProblem(where, key, activity, f"an activity type id ({shown})"))
-        try:
-            volume = float(text.replace(",", ".") if delimiter != "," else text)
-        except ValueError:
-            volume = math.nan
+        volume = _amount(text, decimal_comma=delimiter != ",")
         if not (math.isfinite(volume) and volume >= 0):
             problems.append(InputProblem(where, "volume", text, "a number >= 0"))
         if len(problems) == found:
