@@ -8,8 +8,9 @@ unfinished; at shutdown it stops them.
 from __future__ import annotations
 
 import json
+import math
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
@@ -125,12 +126,33 @@ class BodySizeLimit:
 # Errors
 
 
+SHOWN_INPUT = 200
+"""Characters of an offending text value echoed in a 422 (a whole body is never echoed)."""
+
+
+def _problem(e: Mapping[str, Any]) -> dict[str, Any]:
+    """One validation error as the client gets it: where, what, and the value sent when it is
+    a single value (a text cut to :data:`SHOWN_INPUT`); a JSON syntax error says what is
+    wrong (pydantic's message is only "JSON decode error")."""
+    problem: dict[str, Any] = {
+        "loc": list(e.get("loc", ())),
+        "msg": str(e.get("msg", "")),
+        "type": e.get("type"),
+    }
+    reason = (e.get("ctx") or {}).get("error")
+    if e.get("type") == "json_invalid" and reason:
+        problem["msg"] += f": {reason}"
+    value = e.get("input")
+    if isinstance(value, str):
+        problem["input"] = value if len(value) <= SHOWN_INPUT else value[:SHOWN_INPUT] + "..."
+    elif isinstance(value, bool | int | float) and math.isfinite(value):
+        problem["input"] = value
+    return problem
+
+
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    detail = [
-        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
-        for e in error.errors()
-    ]
+    detail = [_problem(e) for e in error.errors()]
     return JSONResponse(jsonable_encoder({"detail": detail}), status_code=422)
 
 

@@ -75,8 +75,8 @@ def validate_unit(document: Mapping[str, Any], loc: Sequence[str | int]) -> Unit
     except ValidationError as error:
         raise RequestValidationError(
             [
-                {"loc": (*loc, *e["loc"]), "msg": e["msg"], "type": e["type"]}
-                for e in error.errors(include_input=False, include_url=False)
+                {"loc": (*loc, *e["loc"]), "msg": e["msg"], "type": e["type"], "input": e["input"]}
+                for e in error.errors(include_url=False)
             ]
         ) from None
     check_references(unit, loc)

@@ -113,6 +113,20 @@ def test_bad_unit_fields_are_422_with_the_field_path(service: Service) -> None:
     [problem] = response.json()["detail"]
     assert problem["loc"] == ["body", "staff", 1, "employment_rate"]
     assert "less than or equal to 1" in problem["msg"]
+    assert problem["input"] == 1.5  # the value sent, as the command line names it
+
+
+def test_a_body_that_is_not_json_says_where_and_why(service: Service) -> None:
+    admin = service.headers("admin", "bad")
+    headers = {**admin, "content-type": "application/json"}
+    response = service.client.post(
+        "/api/v1/units", content=b'{"id": "x", "name": }', headers=headers
+    )
+    assert response.status_code == 422
+    [problem] = response.json()["detail"]
+    assert problem["type"] == "json_invalid"
+    assert problem["msg"].startswith("JSON decode error: ")
+    assert len(problem["msg"]) > len("JSON decode error: ")
 
 
 def test_unknown_references_are_422_with_the_path(service: Service) -> None:
