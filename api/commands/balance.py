@@ -25,7 +25,8 @@ def _percent(value: float) -> str:
 def balance_table(report: BalanceReport, top: int) -> str:
     """Weeks x the ``top`` tightest resources: utilisation and gap in shifts (room-days for a
     room type, beds for a ward); positive gaps are missing capacity, negative are spare.
-    Columns are headed by resource ids, which stay short."""
+    Columns are headed by resource ids, which stay short. A week's bottleneck without a column
+    of its own carries its utilisation (``gipstekniker 141%``)."""
     ranking = report.ranking.head(top)
     index = {key: r for r, key in enumerate(report.resources.keys)}
     columns = {}
@@ -34,7 +35,15 @@ def balance_table(report: BalanceReport, top: int) -> str:
         cells = zip(report.utilisation[:, r], report.gap_steps[:, r], strict=True)
         columns[report.resources.refs[r]] = [f"{_percent(u)} {g:+.1f}" for u, g in cells]
     refs = dict(zip(report.resources.keys, report.resources.refs, strict=True))
-    columns["bottleneck"] = [refs[b] if b else "" for b in report.bottleneck_by_week()]
+    shown = set(ranking["resource"])
+    columns["bottleneck"] = [  # with its utilisation when it has no column of its own
+        ""
+        if not b
+        else refs[b]
+        if b in shown
+        else f"{refs[b]} {_percent(report.utilisation[w, index[b]])}"
+        for w, b in enumerate(report.bottleneck_by_week())
+    ]
     frame = pd.DataFrame(columns, index=pd.Index(report.weeks, name="week"))
     return frame.to_string()
 

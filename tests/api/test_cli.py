@@ -25,6 +25,17 @@ def test_console_script_is_installed() -> None:
     assert BALANS.exists(), "pip install -e . should have made the balans console script"
 
 
+def test_a_bottleneck_without_a_column_carries_its_utilisation() -> None:
+    from api.commands.balance import balance_table
+    from engine.balance import balance
+
+    report = balance(tiny_unit())  # the nurses are the bottleneck of both weeks
+    one = balance_table(report, top=1).splitlines()
+    assert [line.split()[-1] for line in one[2:]] == ["nurse", "nurse"]
+    none = balance_table(report, top=0).splitlines()
+    assert [line.split(maxsplit=1)[1] for line in none[2:]] == ["nurse 100%", "nurse 200%"]
+
+
 def test_balance_prints_the_table_and_writes_csv_and_json(folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run("balance", folder, "--out", out, cwd=tmp_path)
