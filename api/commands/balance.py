@@ -67,7 +67,9 @@ def ranking_table(report: BalanceReport) -> str:
             "shortfall": [
                 f"{v:,.1f} {s}" for v, s in zip(r["shortfall_steps"], r["step"], strict=True)
             ],
-            "waiting list needs": [f"{v:,.0f}" for v in r["backlog_need"]],
+            "waiting list needs": [
+                f"{v:,.0f} {m}" for v, m in zip(r["backlog_need"], r["measure"], strict=True)
+            ],
         }
     )
     return frame.to_string(index=False)

@@ -36,6 +36,17 @@ def test_a_bottleneck_without_a_column_carries_its_utilisation() -> None:
     assert [line.split(maxsplit=1)[1] for line in none[2:]] == ["nurse 100%", "nurse 200%"]
 
 
+def test_the_ranking_gives_the_waiting_lists_need_in_its_measure() -> None:
+    from api.commands.balance import ranking_table
+    from engine.balance import balance
+
+    rows = ranking_table(balance(tiny_unit())).splitlines()[1:]
+    # 5 waiting hip patients: 30 nurse hours, ..., 10 bed-days / 0.8 on the ward
+    assert rows[0].endswith("30 hours")
+    assert rows[-1].split()[1] == "ward"
+    assert rows[-1].endswith("12 bed-days")
+
+
 def test_balance_prints_the_table_and_writes_csv_and_json(folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run("balance", folder, "--out", out, cwd=tmp_path)
