@@ -474,6 +474,14 @@ def _finite(value: float) -> float | None:
 
 
 def _problems(error: InputError) -> list[dict[str, Any]]:
+    """The problems of a failed job. The engine names a command-line option where a job has a
+    parameter (``--start``): that is ``params`` and the parameter's name (``start``)."""
+    problems = [
+        replace(p, source="params", field=_parameter(p.source, p.field))
+        if p.source.startswith("--")
+        else p
+        for p in error.problems
+    ]
     return [
         {
             "source": p.source,
@@ -482,8 +490,14 @@ def _problems(error: InputError) -> list[dict[str, Any]]:
             "expected": p.expected,
             "message": str(p),
         }
-        for p in error.problems
+        for p in problems
     ]
+
+
+def _parameter(option: str, field: str) -> str:
+    """``--start`` (and a field below it) as the job parameter's path: ``start``."""
+    name = option.removeprefix("--").replace("-", "_")
+    return f"{name}.{field}" if field else name
 
 
 def worker_main(conn: Connection, kinds: Mapping[str, JobKind]) -> None:

@@ -509,6 +509,18 @@ def test_bad_rooms_parameters_fail_the_job_naming_the_parameter(
     assert job["error"]["problems"][0]["field"] == field
 
 
+def test_a_job_names_its_parameter_where_the_command_line_names_an_option(
+    service: Service,
+) -> None:
+    """A start outside the calendar: the engine says ``--start``, the job ``params.start``."""
+    body = {"kind": "schedule", "unit_id": "tiny", "params": {"start": "2030-03-04"}}
+    job = service.wait(submit(service, body, role="scheduler").json()["id"], role="scheduler")
+    assert job["state"] == "failed"
+    [problem] = job["error"]["problems"]
+    assert (problem["source"], problem["field"]) == ("params", "start")
+    assert problem["message"].startswith("params: start: got ")
+
+
 def test_followup_kind_compares_actuals_and_replans_the_rest(service: Service) -> None:
     actual = [
         {"date": "2027-03-08", "activity": "op", "count": 1},
