@@ -112,17 +112,12 @@ _WAITING_LIST = _Table(
 _TOP_TABLES = {"staff": _STAFF, "care_need": _CARE_NEED, "waiting_list": _WAITING_LIST}
 _STAFF_TABLES = {"absences": _ABSENCES, "requests": _REQUESTS}
 
+_TABLE_FILES = tuple(t.file for t in (*_TOP_TABLES.values(), *_STAFF_TABLES.values()))
+"""The CSV files of a unit's tables."""
+
 PINNED_FILE = "pinned.csv"
 """Agreed volumes that ``balans plan`` and ``balans followup`` read from a unit folder."""
-FOLDER_FILES = tuple(
-    sorted(
-        [
-            UNIT_FILE,
-            PINNED_FILE,
-            *(t.file for t in (*_TOP_TABLES.values(), *_STAFF_TABLES.values())),
-        ]
-    )
-)
+FOLDER_FILES = tuple(sorted([UNIT_FILE, PINNED_FILE, *_TABLE_FILES]))
 """Every file of a unit folder that is read; another .csv, .yaml, .yml or .json is an error."""
 _INPUT_SUFFIXES = (".csv", ".yaml", ".yml", ".json")
 
@@ -421,8 +416,7 @@ def load_unit(path: str | os.PathLike[str]) -> Unit:
         return _load_folder(location)
     if not location.exists():
         raise InputError.single(str(location), "", NO_VALUE, "a unit folder or a .json file")
-    tables = [t.file for t in (*_TOP_TABLES.values(), *_STAFF_TABLES.values())]
-    beside = [name for name in tables if (location.parent / name).exists()]
+    beside = [name for name in _TABLE_FILES if (location.parent / name).exists()]
     if location.name == UNIT_FILE and beside:  # the folder's tables would be left out
         raise InputError.single(
             str(location),
@@ -525,5 +519,4 @@ def save_unit(unit: Unit, path: str | os.PathLike[str]) -> None:
     if location.suffix.lower() == ".json":
         write_files(location.parent, iter([(location.name, unit.model_dump_json(indent=2))]))
     else:
-        tables = [t.file for t in (*_TOP_TABLES.values(), *_STAFF_TABLES.values())]
-        write_files(location, _folder_files(unit), replaces=(UNIT_FILE, *tables))
+        write_files(location, _folder_files(unit), replaces=(UNIT_FILE, *_TABLE_FILES))
